@@ -1,0 +1,96 @@
+import { AccountJson, Money, MoneyError, MoneyJson, normaliseIban, parseMoney, PayeeJson } from '@ledger/events';
+import { DomainError, DomainErrorCode } from './domain-error';
+
+/**
+ * Field checks shared by the deciders. Each takes the error code of its stream, so a refusal names the
+ * stream (`CLAIM.INVALID_FIELD`) and carries `details.field`.
+ */
+
+// Ids end up in stream names and ISO 20022 references: keep them to a safe, bounded alphabet.
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function requireId(value: unknown, field: string, code: DomainErrorCode): string {
+  if (typeof value !== 'string' || !ID.test(value)) {
+    throw new DomainError(code, `${field} must be 1 to 128 letters, digits, '.', '_', ':' or '-'`, { field });
+  }
+  return value;
+}
+
+/** A trimmed, non-empty text of at most `max` characters. */
+export function requireText(value: unknown, field: string, code: DomainErrorCode, max: number): string {
+  const text = typeof value === 'string' ? value.trim() : '';
+  if (text.length === 0 || text.length > max) {
+    throw new DomainError(code, `${field} must be a non-empty text of at most ${max} characters`, { field });
+  }
+  return text;
+}
+
+export function optionalText(value: unknown, field: string, code: DomainErrorCode, max: number): string | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+  return requireText(value, field, code, max);
+}
+
+export function requireAmount(value: MoneyJson, code: DomainErrorCode): Money {
+  try {
+    return parseMoney(value);
+  } catch (error) {
+    if (error instanceof MoneyError) {
+      throw new DomainError(code, error.message, { field: 'amount', moneyCode: error.code });
+    }
+    throw error;
+  }
+}
+
+const IBAN = /^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$/;
+const BIC = /^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$/;
+
+/** ISO 13616 check: move the first four characters to the end, letters to numbers, the result mod 97 is 1. */
+export function isValidIban(iban: string): boolean {
+  if (!IBAN.test(iban)) return false;
+  const rearranged = iban.slice(4) + iban.slice(0, 4);
+  let remainder = 0;
+  for (const char of rearranged) {
+    const digits = char >= 'A' ? String(char.charCodeAt(0) - 55) : char;
+    for (const digit of digits) remainder = (remainder * 10 + Number(digit)) % 97;
+  }
+  return remainder === 1;
+}
+
+/** The account with its IBAN normalised; refused if the IBAN's checksum or the BIC's shape is wrong. */
+export function requireAccount(value: AccountJson | undefined, field: string, code: DomainErrorCode): AccountJson {
+  const iban = typeof value?.iban === 'string' ? normaliseIban(value.iban) : '';
+  if (!isValidIban(iban)) throw new DomainError(code, `${field}.iban is not a valid IBAN`, { field: `${field}.iban` });
+  if (value?.bic === undefined || value.bic === null) return { iban };
+  const bic = typeof value.bic === 'string' ? value.bic.trim().toUpperCase() : '';
+  if (!BIC.test(bic)) throw new DomainError(code, `${field}.bic is not a valid BIC`, { field: `${field}.bic` });
+  return { iban, bic };
+}
+
+export function requirePayee(
+  value: PayeeJson | undefined,
+  codes: { field: DomainErrorCode; account: DomainErrorCode },
+): PayeeJson {
+  // ISO 20022 Max140Text; SEPA banks truncate to 70, which is their business, not a reason to refuse.
+  const name = requireText(value?.name, 'payee.name', codes.field, 140);
+  return { name, account: requireAccount(value?.account, 'payee.account', codes.account) };
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export function isIsoDate(value: unknown): value is string {
+  const match = typeof value === 'string' ? ISO_DATE.exec(value) : null;
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  return month >= 1 && month <= 12 && day >= 1 && day <= days[month - 1];
+}
+
+/** The calendar date of the command's `now`; ISO dates compare correctly as strings. */
+export function dateOf(now: string, code: DomainErrorCode): string {
+  const date = typeof now === 'string' ? now.slice(0, 10) : '';
+  if (!isIsoDate(date) || (now.length > 10 && now[10] !== 'T')) {
+    throw new DomainError(code, 'metadata.now must be an ISO 8601 instant', { field: 'metadata.now' });
+  }
+  return date;
+}

@@ -1,0 +1,5 @@
+export * from './money';
+export * from './envelope';
+export * from './upcasting';
+export * from './event-store.port';
+export * from './catalog';

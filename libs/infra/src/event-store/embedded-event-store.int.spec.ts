@@ -1,0 +1,83 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Upcasters } from '@ledger/events';
+import { eventStoreContract } from '../../../../test/contracts/event-store.contract';
+import { collect, testEvent } from '../../../../test/support/events';
+import { EmbeddedEventStore } from './embedded-event-store';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+function freshFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-store-'));
+  dirs.push(dir);
+  return join(dir, 'events.sqlite');
+}
+
+eventStoreContract(
+  'embedded SQLite',
+  async () => new EmbeddedEventStore({ file: freshFile(), pollIntervalMs: 50 }),
+);
+
+describe('embedded event store specifics', () => {
+  it('commits concurrent appenders together: 64 writers, far fewer fsyncs than appends', async () => {
+    const store = new EmbeddedEventStore({ file: freshFile() });
+    await Promise.all(
+      Array.from({ length: 64 }, async (_, w) => {
+        for (let i = 0; i < 20; i++)
+          await store.appendToStream(`gc-${w}`, [testEvent()], { expectedRevision: 'any' });
+      }),
+    );
+    expect(store.stats.appends).toBe(64 * 20);
+    expect(store.stats.commits).toBeLessThanOrEqual(40);
+    await store.close();
+  });
+
+  it('fails only the conflicting append of a group, not its neighbours', async () => {
+    const store = new EmbeddedEventStore({ file: freshFile() });
+    await store.appendToStream('g-a', [testEvent()], { expectedRevision: 'no_stream' });
+    const outcomes = await Promise.allSettled([
+      store.appendToStream('g-a', [testEvent()], { expectedRevision: 'no_stream' }),
+      store.appendToStream('g-b', [testEvent(), testEvent()], { expectedRevision: 'no_stream' }),
+      store.appendToStream('g-a', [testEvent()], { expectedRevision: 0n }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'fulfilled']);
+    expect(store.stats.commits).toBe(2);
+    expect(await store.readStream('g-a')).toHaveLength(2);
+    expect(await store.readStream('g-b')).toHaveLength(2);
+    await store.close();
+  });
+
+  it('keeps the log in the file: a second process opening it sees every event and follows live appends', async () => {
+    const file = freshFile();
+    const writer = new EmbeddedEventStore({ file });
+    await writer.appendToStream('shared', [testEvent(), testEvent()], { expectedRevision: 'no_stream' });
+    const reader = new EmbeddedEventStore({ file, pollIntervalMs: 20 });
+    expect(await collect(reader.readAll())).toHaveLength(2);
+    const subscription = reader.subscribeToAll();
+    const iterator = subscription[Symbol.asyncIterator]();
+    await iterator.next();
+    await iterator.next();
+    const third = iterator.next();
+    // Appended through another connection: only polling can notice it.
+    await writer.appendToStream('shared', [testEvent('Third')], { expectedRevision: 1n });
+    expect((await third).value?.type).toBe('Third');
+    await subscription.close();
+    await reader.close();
+    await writer.close();
+  });
+
+  it('upcasts old event versions when they are read', async () => {
+    const upcasters = new Upcasters([
+      { type: 'Renamed', fromVersion: 1, upcast: (data) => ({ fullName: (data as { name: string }).name }) },
+    ]);
+    const store = new EmbeddedEventStore({ file: freshFile(), upcasters });
+    await store.appendToStream('up', [testEvent('Renamed', { name: 'Ada' })], {
+      expectedRevision: 'no_stream',
+    });
+    const [event] = await store.readStream('up');
+    expect(event.data).toEqual({ fullName: 'Ada' });
+    expect(event.metadata.schemaVersion).toBe(2);
+    await store.close();
+  });
+});

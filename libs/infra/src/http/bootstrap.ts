@@ -1,0 +1,49 @@
+import { INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { JsonLogger } from '../logging/json-logger';
+
+export interface HttpAppOptions {
+  readonly service: string;
+  readonly port?: number;
+  readonly host?: string;
+}
+
+/**
+ * Starts a Nest module as an HTTP app on Fastify with JSON logs, and closes it cleanly on SIGTERM or
+ * SIGINT: HTTP stops accepting, queued appends finish, stores and subscriptions close.
+ */
+export async function bootstrapHttpApp(
+  module: Type<unknown>,
+  options: HttpAppOptions,
+): Promise<INestApplication> {
+  const logger = new JsonLogger(options.service);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    module,
+    new FastifyAdapter({ bodyLimit: 1 << 20 }),
+    {
+      logger,
+      abortOnError: false,
+    },
+  );
+  const port = options.port ?? Number(process.env.PORT ?? 3000);
+  const host = options.host ?? process.env.HOST ?? '0.0.0.0';
+  await app.listen(port, host);
+  logger.log({ msg: 'listening', port, host, pid: process.pid }, 'Bootstrap');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.log({ msg: 'shutting down', signal }, 'Bootstrap');
+      app.close().then(
+        () => {
+          logger.log({ msg: 'stopped' }, 'Bootstrap');
+          process.exit(0);
+        },
+        (error: Error) => {
+          logger.error(error, 'Bootstrap');
+          process.exit(1);
+        },
+      );
+    });
+  }
+  return app;
+}
