@@ -38,7 +38,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['libs/domain/**/*.ts', 'libs/events/**/*.ts'],
+    files: ['libs/domain/**/*.ts', 'libs/events/**/*.ts', 'libs/projections/**/*.ts'],
     ignores: ['**/*.spec.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: infrastructure }] },
   },

@@ -13,11 +13,13 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@ledger/(events|domain|infra)$': '<rootDir>/libs/$1/src',
-  '^@ledger/(events|domain|infra)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@ledger/(events|domain|projections|infra)$': '<rootDir>/libs/$1/src',
+  '^@ledger/(events|domain|projections|infra)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
+// jose ships only ES modules; jest's CommonJS runtime needs it compiled like our own code.
 const common = {
-  transform: { '^.+\\.ts$': swc },
+  transform: { '^.+\\.ts$': swc, '/node_modules/jose/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!jose/)'],
   moduleNameMapper,
   testEnvironment: 'node',
   rootDir: __dirname,

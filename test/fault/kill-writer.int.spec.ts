@@ -46,7 +46,7 @@ describe('embedded event store under kill -9', () => {
 
     const store = new EmbeddedEventStore({ file });
     try {
-      const events = await collect(store.readAll());
+      const events = await collect(store.readAll({ filter: { streamPrefixes: ['crash-'] } }));
       const batches = new Map<string, number>();
       for (const event of events) {
         const { batchId } = event.data as { batchId: string };

@@ -21,5 +21,8 @@ async function writer(w: number): Promise<never> {
   }
 }
 
-process.stdout.write('ready\n');
-for (let w = 0; w < 32; w++) void writer(w);
+// Ready once the store has taken a first append (the writer thread is up); the crash comes after.
+void store.appendToStream('warmup', [testEvent('Warmup')], { expectedRevision: 'any' }).then(() => {
+  process.stdout.write('ready\n');
+  for (let w = 0; w < 32; w++) void writer(w);
+});

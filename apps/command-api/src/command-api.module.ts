@@ -1,8 +1,37 @@
 import { Module } from '@nestjs/common';
-import { EventStoreModule } from '@ledger/infra';
+import { CqrsModule } from '@nestjs/cqrs';
+import { AuthModule, EventStoreModule } from '@ledger/infra';
+import { ApprovePaymentHttpController } from './claims/approve-payment/approve-payment.http.controller';
+import { BenchHttpController } from './bench/bench.http.controller';
+import { DecideClaimHandler } from './claims/decide-claim.handler';
+import { GetClaimHttpController } from './claims/get-claim/get-claim.http.controller';
+import { RejectClaimHttpController } from './claims/reject-claim/reject-claim.http.controller';
+import { SubmitClaimHandler } from './claims/submit-claim/submit-claim.handler';
+import { SubmitClaimHttpController } from './claims/submit-claim/submit-claim.http.controller';
+import { WithdrawClaimHttpController } from './claims/withdraw-claim/withdraw-claim.http.controller';
+import { StreamCommandHandler } from './command-handling/stream-command-handler';
+import { LEDGER_DECIDERS, ledgerDecidersFromEnv } from './config/ledger-policies';
+import { DispatchToBankHandler } from './payments/dispatch-to-bank/dispatch-to-bank.handler';
+import { DispatchToBankHttpController } from './payments/dispatch-to-bank/dispatch-to-bank.http.controller';
 
 /** The write side: HTTP commands for internal services (claims, approvals, dispatch). */
 @Module({
-  imports: [EventStoreModule],
+  imports: [EventStoreModule, AuthModule, CqrsModule.forRoot()],
+  controllers: [
+    SubmitClaimHttpController,
+    ApprovePaymentHttpController,
+    RejectClaimHttpController,
+    WithdrawClaimHttpController,
+    GetClaimHttpController,
+    DispatchToBankHttpController,
+    ...(process.env.LEDGER_BENCH_ROUTES === '1' ? [BenchHttpController] : []),
+  ],
+  providers: [
+    { provide: LEDGER_DECIDERS, useFactory: () => ledgerDecidersFromEnv(process.env) },
+    StreamCommandHandler,
+    SubmitClaimHandler,
+    DecideClaimHandler,
+    DispatchToBankHandler,
+  ],
 })
 export class CommandApiModule {}

@@ -51,6 +51,11 @@ export const DOMAIN_ERROR_KINDS = {
   'PAYMENT.RECEIPT_CONFLICT': 'conflict',
   /** The outcome names a batch that is not the current dispatch attempt's. */
   'PAYMENT.OUTCOME_FOR_OTHER_ATTEMPT': 'conflict',
+  /**
+   * A redispatch tried to send the money to another payee account than the approved claim's. One treasurer
+   * alone must not redirect a payment: a new account goes through a new claim and its approvals.
+   */
+  'PAYMENT.PAYEE_ACCOUNT_CHANGE_NEEDS_NEW_CLAIM': 'forbidden',
   // Duplicate guard stream
   'DUPLICATE_GUARD.INVALID_FIELD': 'invalid',
 } as const satisfies Record<string, DomainErrorKind>;

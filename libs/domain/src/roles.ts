@@ -22,6 +22,9 @@ export function requireTreasurer(metadata: CommandMetadata, claimant: string): v
     throw new DomainError('PAYMENT.TREASURER_ROLE_REQUIRED', 'only a treasurer can dispatch a payment');
   }
   if (metadata.actor.subject === claimant) {
-    throw new DomainError('PAYMENT.TREASURER_IS_CLAIMANT', 'a treasurer cannot dispatch the payment of their own claim');
+    throw new DomainError(
+      'PAYMENT.TREASURER_IS_CLAIMANT',
+      'a treasurer cannot dispatch the payment of their own claim',
+    );
   }
 }

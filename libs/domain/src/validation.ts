@@ -1,4 +1,14 @@
-import { AccountJson, Money, MoneyError, MoneyJson, normaliseIban, parseMoney, PayeeJson } from '@ledger/events';
+import {
+  AccountJson,
+  DomesticAccountJson,
+  IbanAccountJson,
+  Money,
+  MoneyError,
+  MoneyJson,
+  normaliseIban,
+  parseMoney,
+  PayeeJson,
+} from '@ledger/events';
 import { DomainError, DomainErrorCode } from './domain-error';
 
 /**
@@ -25,8 +35,14 @@ export function requireText(value: unknown, field: string, code: DomainErrorCode
   return text;
 }
 
-export function optionalText(value: unknown, field: string, code: DomainErrorCode, max: number): string | undefined {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return undefined;
+export function optionalText(
+  value: unknown,
+  field: string,
+  code: DomainErrorCode,
+  max: number,
+): string | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === ''))
+    return undefined;
   return requireText(value, field, code, max);
 }
 
@@ -56,14 +72,80 @@ export function isValidIban(iban: string): boolean {
   return remainder === 1;
 }
 
-/** The account with its IBAN normalised; refused if the IBAN's checksum or the BIC's shape is wrong. */
-export function requireAccount(value: AccountJson | undefined, field: string, code: DomainErrorCode): AccountJson {
-  const iban = typeof value?.iban === 'string' ? normaliseIban(value.iban) : '';
-  if (!isValidIban(iban)) throw new DomainError(code, `${field}.iban is not a valid IBAN`, { field: `${field}.iban` });
-  if (value?.bic === undefined || value.bic === null) return { iban };
-  const bic = typeof value.bic === 'string' ? value.bic.trim().toUpperCase() : '';
-  if (!BIC.test(bic)) throw new DomainError(code, `${field}.bic is not a valid BIC`, { field: `${field}.bic` });
-  return { iban, bic };
+// A domestic account number and its bank's clearing code (CNAPS, ABA routing number, sort code, ...) have
+// no checksum we can verify for every country: accept a bounded, safe alphabet and let the bank check them.
+const ACCOUNT_NUMBER = /^[A-Za-z0-9-]{1,34}$/;
+const BANK_CODE = /^[A-Z0-9-]{1,35}$/;
+
+type UncheckedAccount = { iban?: unknown; number?: unknown; bankCode?: unknown; bic?: unknown };
+
+/**
+ * The account normalised: `{ iban }` without spaces, upper case, checksum-checked; or `{ number, bankCode }`
+ * with the number's spaces removed and the bank code trimmed and upper-cased. Exactly one form; the BIC,
+ * when given, is upper-cased and must have the ISO 9362 shape. Refusals carry `details.field`.
+ */
+export function requireAccount(
+  value: AccountJson | undefined,
+  field: string,
+  code: DomainErrorCode,
+): AccountJson {
+  // The value comes from JSON: read its fields unchecked, since it may mix or miss both forms.
+  const raw: UncheckedAccount = typeof value === 'object' && value !== null ? value : {};
+  const hasIban = isPresent(raw.iban);
+  if (hasIban && (isPresent(raw.number) || isPresent(raw.bankCode))) {
+    throw new DomainError(code, `${field} must have either an iban or a number and bankCode, not both`, {
+      field,
+    });
+  }
+  if (!hasIban && !isPresent(raw.number) && !isPresent(raw.bankCode)) {
+    throw new DomainError(code, `${field} must have an iban, or a number and a bankCode`, { field });
+  }
+  const account = hasIban ? requireIban(raw, field, code) : requireDomesticAccount(raw, field, code);
+  if (!isPresent(raw.bic)) return account;
+  const bic = typeof raw.bic === 'string' ? raw.bic.trim().toUpperCase() : '';
+  if (!BIC.test(bic))
+    throw new DomainError(code, `${field}.bic is not a valid BIC`, { field: `${field}.bic` });
+  return { ...account, bic };
+}
+
+function requireIban(raw: UncheckedAccount, field: string, code: DomainErrorCode): IbanAccountJson {
+  const iban = typeof raw.iban === 'string' ? normaliseIban(raw.iban) : '';
+  if (!isValidIban(iban))
+    throw new DomainError(code, `${field}.iban is not a valid IBAN`, { field: `${field}.iban` });
+  return { iban };
+}
+
+function requireDomesticAccount(
+  raw: UncheckedAccount,
+  field: string,
+  code: DomainErrorCode,
+): DomesticAccountJson {
+  if (!isPresent(raw.number)) {
+    throw new DomainError(code, `${field}.number is required with bankCode`, { field: `${field}.number` });
+  }
+  if (!isPresent(raw.bankCode)) {
+    throw new DomainError(code, `${field}.bankCode (the bank's clearing code) is required with number`, {
+      field: `${field}.bankCode`,
+    });
+  }
+  const number = typeof raw.number === 'string' ? raw.number.replace(/\s+/g, '') : '';
+  if (!ACCOUNT_NUMBER.test(number)) {
+    throw new DomainError(code, `${field}.number must be 1 to 34 letters, digits or '-'`, {
+      field: `${field}.number`,
+    });
+  }
+  const bankCode = typeof raw.bankCode === 'string' ? raw.bankCode.trim().toUpperCase() : '';
+  if (!BANK_CODE.test(bankCode)) {
+    throw new DomainError(code, `${field}.bankCode must be 1 to 35 letters, digits or '-'`, {
+      field: `${field}.bankCode`,
+    });
+  }
+  return { number, bankCode };
+}
+
+// JSON clients send `null` for an absent field as often as they leave it out.
+function isPresent(value: unknown): boolean {
+  return value !== undefined && value !== null;
 }
 
 export function requirePayee(

@@ -14,6 +14,11 @@ export interface EventMetadata {
   readonly actor: Actor;
   /** The client's `Idempotency-Key` or client-supplied id, when the command carried one. */
   readonly idempotencyKey?: string;
+  /**
+   * Fingerprint of the request that carried the idempotency key: a retry with the same key and the
+   * same request gets the first answer; the same key with another request is refused.
+   */
+  readonly requestHash?: string;
   /** ISO 8601 instant, taken from the command: never from a clock inside the domain. */
   readonly occurredAt: string;
   /** Version of the `data` schema for this `type`; older versions are upcast when read. */

@@ -38,7 +38,11 @@ export type ClaimState =
   | (ClaimFacts & { readonly status: 'approved' })
   | (ClaimFacts & { readonly status: 'rejected'; readonly rejectedBy: string; readonly reason: string })
   | (ClaimFacts & { readonly status: 'withdrawn' })
-  | (ClaimFacts & { readonly status: 'payment_dispatched'; readonly paymentId: string; readonly batchId: string })
+  | (ClaimFacts & {
+      readonly status: 'payment_dispatched';
+      readonly paymentId: string;
+      readonly batchId: string;
+    })
   | (ClaimFacts & { readonly status: 'cancelled'; readonly paymentId: string });
 
 export type ClaimStatus = ClaimState['status'];
@@ -100,11 +104,21 @@ export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
       return state.status === 'pending_approval' ? { ...state, status: 'withdrawn' } : state;
     case 'ClaimPaymentDispatched':
       return state.status === 'approved'
-        ? { ...state, status: 'payment_dispatched', paymentId: event.data.paymentId, batchId: event.data.batchId }
+        ? {
+            ...state,
+            status: 'payment_dispatched',
+            paymentId: event.data.paymentId,
+            batchId: event.data.batchId,
+          }
         : state;
     case 'ClaimPaymentCancelled':
       return state.status === 'payment_dispatched'
-        ? { claim: state.claim, approvals: state.approvals, status: 'cancelled', paymentId: event.data.paymentId }
+        ? {
+            claim: state.claim,
+            approvals: state.approvals,
+            status: 'cancelled',
+            paymentId: event.data.paymentId,
+          }
         : state;
     default:
       return assertNever(event, 'claim event');
@@ -120,7 +134,10 @@ function submitClaim(command: SubmitClaim, state: ClaimState, policy: ApprovalPo
   }
   const claimId = requireId(data.claimId, 'claimId', 'CLAIM.INVALID_FIELD');
   const amount = requireAmount(data.amount, 'CLAIM.INVALID_AMOUNT');
-  const payee = requirePayee(data.payee, { field: 'CLAIM.INVALID_FIELD', account: 'CLAIM.INVALID_PAYEE_ACCOUNT' });
+  const payee = requirePayee(data.payee, {
+    field: 'CLAIM.INVALID_FIELD',
+    account: 'CLAIM.INVALID_PAYEE_ACCOUNT',
+  });
   const costCenter = requireText(data.costCenter, 'costCenter', 'CLAIM.INVALID_FIELD', 64);
   const category = requireText(data.category, 'category', 'CLAIM.INVALID_FIELD', 64);
   const description = requireText(data.description, 'description', 'CLAIM.INVALID_FIELD', 1000);
@@ -175,10 +192,14 @@ function approvePayment(command: ApprovePayment, state: ClaimState): ClaimEvent[
   const { state: pending, level, levelIndex } = pendingLevelFor(state, metadata);
   const claimId = pending.claim.claimId;
   if (command.data.level !== undefined && command.data.level !== level) {
-    throw new DomainError('CLAIM.LEVEL_NOT_PENDING', `level ${command.data.level} is not pending; ${level} is`, {
-      claimId,
-      pendingLevel: level,
-    });
+    throw new DomainError(
+      'CLAIM.LEVEL_NOT_PENDING',
+      `level ${command.data.level} is not pending; ${level} is`,
+      {
+        claimId,
+        pendingLevel: level,
+      },
+    );
   }
   requireLevelRole(metadata, level, claimId);
   const approved: ClaimLevelApproved = {
@@ -202,7 +223,12 @@ function rejectClaim(command: RejectClaim, state: ClaimState): ClaimEvent[] {
   const claimId = pending.claim.claimId;
   requireLevelRole(metadata, level, claimId);
   const reason = requireText(command.data.reason, 'reason', 'CLAIM.INVALID_FIELD', 500);
-  return [{ type: 'ClaimRejected', data: { claimId, level, levelIndex, rejectedBy: metadata.actor.subject, reason } }];
+  return [
+    {
+      type: 'ClaimRejected',
+      data: { claimId, level, levelIndex, rejectedBy: metadata.actor.subject, reason },
+    },
+  ];
 }
 
 /** Only the claimant, and only while no level is approved: after that, an approver has spent time on it. */
@@ -223,7 +249,11 @@ function withdrawClaim(command: WithdrawClaim, state: ClaimState): ClaimEvent[] 
   return [
     {
       type: 'ClaimWithdrawn',
-      data: { claimId, withdrawnBy: command.metadata.actor.subject, ...(reason !== undefined ? { reason } : {}) },
+      data: {
+        claimId,
+        withdrawnBy: command.metadata.actor.subject,
+        ...(reason !== undefined ? { reason } : {}),
+      },
     },
   ];
 }
@@ -234,10 +264,14 @@ function markPaymentDispatched(command: MarkClaimPaymentDispatched, state: Claim
   const claimId = submitted.claim.claimId;
   if (submitted.status === 'payment_dispatched') {
     if (submitted.paymentId === data.paymentId) return []; // a retry of the same dispatch
-    throw new DomainError('PAYMENT.ALREADY_DISPATCHED', `claim ${claimId} is already paid by ${submitted.paymentId}`, {
-      claimId,
-      paymentId: submitted.paymentId,
-    });
+    throw new DomainError(
+      'PAYMENT.ALREADY_DISPATCHED',
+      `claim ${claimId} is already paid by ${submitted.paymentId}`,
+      {
+        claimId,
+        paymentId: submitted.paymentId,
+      },
+    );
   }
   if (submitted.status === 'pending_approval') {
     throw new DomainError('CLAIM.NOT_APPROVED', `claim ${claimId} is not approved yet`, { claimId });
@@ -247,7 +281,10 @@ function markPaymentDispatched(command: MarkClaimPaymentDispatched, state: Claim
   const paymentId = requireId(data.paymentId, 'paymentId', 'CLAIM.INVALID_FIELD');
   const batchId = requireId(data.batchId, 'batchId', 'CLAIM.INVALID_FIELD');
   return [
-    { type: 'ClaimPaymentDispatched', data: { claimId, paymentId, batchId, dispatchedBy: metadata.actor.subject } },
+    {
+      type: 'ClaimPaymentDispatched',
+      data: { claimId, paymentId, batchId, dispatchedBy: metadata.actor.subject },
+    },
   ];
 }
 
@@ -257,7 +294,9 @@ function markPaymentCancelled(command: MarkClaimPaymentCancelled, state: ClaimSt
   const claimId = submitted.claim.claimId;
   if (submitted.status === 'cancelled' && submitted.paymentId === data.paymentId) return [];
   if (submitted.status !== 'payment_dispatched') {
-    throw new DomainError('CLAIM.PAYMENT_NOT_DISPATCHED', `claim ${claimId} has no payment in flight`, { claimId });
+    throw new DomainError('CLAIM.PAYMENT_NOT_DISPATCHED', `claim ${claimId} has no payment in flight`, {
+      claimId,
+    });
   }
   if (submitted.paymentId !== data.paymentId) {
     throw new DomainError(
@@ -267,7 +306,9 @@ function markPaymentCancelled(command: MarkClaimPaymentCancelled, state: ClaimSt
     );
   }
   if (!hasRole(metadata.actor, ROLES.treasurer)) {
-    throw new DomainError('PAYMENT.TREASURER_ROLE_REQUIRED', 'only a treasurer can cancel a payment', { claimId });
+    throw new DomainError('PAYMENT.TREASURER_ROLE_REQUIRED', 'only a treasurer can cancel a payment', {
+      claimId,
+    });
   }
   const reason = requireText(data.reason, 'reason', 'CLAIM.INVALID_FIELD', 500);
   return [

@@ -1,7 +1,7 @@
 import { ClaimEvent } from '@ledger/events';
 import { parseApprovalPolicy } from '../policy/approval-policy';
 import { spec } from '../testing/decider-spec';
-import { CLAIMANT, IBAN, meta, submittedClaim } from '../testing/fixtures';
+import { CLAIMANT, DOMESTIC, IBAN, meta, submittedClaim } from '../testing/fixtures';
 import { ClaimCommand, SubmitClaim } from './claim-commands';
 import { claimDecider, createClaimDecider } from './claim-decider';
 
@@ -48,8 +48,14 @@ const markCancelled = (paymentId = 'pay-1', roles = ['treasurer']): ClaimCommand
   metadata: meta('trent', roles),
 });
 
-const submitted = (overrides = {}): ClaimEvent => ({ type: 'ClaimSubmitted', data: submittedClaim(overrides) });
-const threeLevels = submitted({ amount: { value: '75000.00', currency: 'EUR' }, requiredLevels: ['manager', 'finance', 'cfo'] });
+const submitted = (overrides = {}): ClaimEvent => ({
+  type: 'ClaimSubmitted',
+  data: submittedClaim(overrides),
+});
+const threeLevels = submitted({
+  amount: { value: '75000.00', currency: 'EUR' },
+  requiredLevels: ['manager', 'finance', 'cfo'],
+});
 const levelApproved = (level: string, levelIndex: number, approvedBy: string): ClaimEvent => ({
   type: 'ClaimLevelApproved',
   data: { claimId: 'claim-1', level, levelIndex, approvedBy },
@@ -97,8 +103,14 @@ describe('claim decider', () => {
 
     it('has no duplicate-guard key without an invoice number', () => {
       const { invoiceNumber: _i, duplicateGuardKey: _k, ...data } = submittedClaim();
-      claim.given([]).when(submit({ invoiceNumber: undefined })).then([{ type: 'ClaimSubmitted', data }]);
-      claim.given([]).when(submit({ invoiceNumber: '   ' })).then([{ type: 'ClaimSubmitted', data }]);
+      claim
+        .given([])
+        .when(submit({ invoiceNumber: undefined }))
+        .then([{ type: 'ClaimSubmitted', data }]);
+      claim
+        .given([])
+        .when(submit({ invoiceNumber: '   ' }))
+        .then([{ type: 'ClaimSubmitted', data }]);
     });
 
     it('keeps the BIC, upper-cased', () => {
@@ -106,7 +118,23 @@ describe('claim decider', () => {
       claim
         .given([])
         .when(submit({ payee: { name: 'Alice Martin', account } }))
-        .then([submitted({ payee: { name: 'Alice Martin', account: { iban: IBAN.payee, bic: 'COBADEFFXXX' } } })]);
+        .then([
+          submitted({ payee: { name: 'Alice Martin', account: { iban: IBAN.payee, bic: 'COBADEFFXXX' } } }),
+        ]);
+    });
+
+    it('records a domestic payee account, normalised, with its duplicate-guard key', () => {
+      const account = { number: '0001 2345 6789', bankCode: ' 021000021 ', bic: 'chasus33' };
+      claim
+        .given([])
+        .when(submit({ payee: { name: 'Alice Martin', account }, amount: { value: '99', currency: 'USD' } }))
+        .then([
+          submitted({
+            payee: { name: 'Alice Martin', account: { ...DOMESTIC.payee, bic: 'CHASUS33' } },
+            amount: { value: '99.00', currency: 'USD' },
+            duplicateGuardKey: `acct:021000021:000123456789|inv:INV-1|USD:99.00`,
+          }),
+        ]);
     });
 
     it('refuses a claim id already used', () => {
@@ -139,6 +167,25 @@ describe('claim decider', () => {
         .thenThrows('CLAIM.INVALID_PAYEE_ACCOUNT', { field: 'payee.account.iban' });
     });
 
+    it.each([
+      ['both forms', { iban: IBAN.payee, ...DOMESTIC.payee }, 'payee.account'],
+      ['neither form', { bic: 'CHASUS33' }, 'payee.account'],
+      ['a number without bank code', { number: DOMESTIC.payee.number }, 'payee.account.bankCode'],
+      ['a bank code without number', { bankCode: DOMESTIC.payee.bankCode }, 'payee.account.number'],
+      ['a number with other characters', { ...DOMESTIC.payee, number: '0001/2345' }, 'payee.account.number'],
+      [
+        'a bank code longer than 35',
+        { ...DOMESTIC.payee, bankCode: '0'.repeat(36) },
+        'payee.account.bankCode',
+      ],
+      ['a domestic account with a malformed BIC', { ...DOMESTIC.payee, bic: 'CHASE' }, 'payee.account.bic'],
+    ])('refuses a payee account with %s', (_name, account, field) => {
+      claim
+        .given([])
+        .when(submit({ payee: { name: 'Alice', account: account as never } }))
+        .thenThrows('CLAIM.INVALID_PAYEE_ACCOUNT', { field });
+    });
+
     it('refuses a malformed BIC', () => {
       claim
         .given([])
@@ -156,7 +203,10 @@ describe('claim decider', () => {
     });
 
     it('approves one level at a time, in order', () => {
-      claim.given([threeLevels]).when(approve('bob', ['manager'], 'manager')).then([levelApproved('manager', 0, 'bob')]);
+      claim
+        .given([threeLevels])
+        .when(approve('bob', ['manager'], 'manager'))
+        .then([levelApproved('manager', 0, 'bob')]);
       claim
         .given([threeLevels, levelApproved('manager', 0, 'bob')])
         .when(approve('carol', ['finance']))
@@ -193,11 +243,17 @@ describe('claim decider', () => {
     });
 
     it('refuses an unknown claim', () => {
-      claim.given([]).when(approve('bob', ['manager'])).thenThrows('CLAIM.NOT_FOUND');
+      claim
+        .given([])
+        .when(approve('bob', ['manager']))
+        .thenThrows('CLAIM.NOT_FOUND');
     });
 
     it('refuses the claimant, whatever their roles', () => {
-      claim.given([submitted()]).when(approve(CLAIMANT, ['manager', 'finance', 'cfo'])).thenThrows('CLAIM.SELF_APPROVAL');
+      claim
+        .given([submitted()])
+        .when(approve(CLAIMANT, ['manager', 'finance', 'cfo']))
+        .thenThrows('CLAIM.SELF_APPROVAL');
     });
 
     it('refuses a second level by the same approver', () => {
@@ -222,8 +278,14 @@ describe('claim decider', () => {
     });
 
     it('refuses an approved claim, before or after dispatch', () => {
-      claim.given(approvedClaim).when(approve('carol', ['manager'])).thenThrows('CLAIM.ALREADY_APPROVED');
-      claim.given([...approvedClaim, dispatched]).when(approve('carol', ['manager'])).thenThrows('CLAIM.ALREADY_APPROVED');
+      claim
+        .given(approvedClaim)
+        .when(approve('carol', ['manager']))
+        .thenThrows('CLAIM.ALREADY_APPROVED');
+      claim
+        .given([...approvedClaim, dispatched])
+        .when(approve('carol', ['manager']))
+        .thenThrows('CLAIM.ALREADY_APPROVED');
     });
 
     it('refuses a rejected or withdrawn claim', () => {
@@ -231,9 +293,18 @@ describe('claim decider', () => {
         type: 'ClaimRejected',
         data: { claimId: 'claim-1', level: 'manager', levelIndex: 0, rejectedBy: 'bob', reason: 'no' },
       };
-      const withdrawn: ClaimEvent = { type: 'ClaimWithdrawn', data: { claimId: 'claim-1', withdrawnBy: CLAIMANT } };
-      claim.given([submitted(), rejected]).when(approve('carol', ['manager'])).thenThrows('CLAIM.CLOSED', { status: 'rejected' });
-      claim.given([submitted(), withdrawn]).when(approve('carol', ['manager'])).thenThrows('CLAIM.CLOSED', { status: 'withdrawn' });
+      const withdrawn: ClaimEvent = {
+        type: 'ClaimWithdrawn',
+        data: { claimId: 'claim-1', withdrawnBy: CLAIMANT },
+      };
+      claim
+        .given([submitted(), rejected])
+        .when(approve('carol', ['manager']))
+        .thenThrows('CLAIM.CLOSED', { status: 'rejected' });
+      claim
+        .given([submitted(), withdrawn])
+        .when(approve('carol', ['manager']))
+        .thenThrows('CLAIM.CLOSED', { status: 'withdrawn' });
     });
   });
 
@@ -245,17 +316,29 @@ describe('claim decider', () => {
         .then([
           {
             type: 'ClaimRejected',
-            data: { claimId: 'claim-1', level: 'finance', levelIndex: 1, rejectedBy: 'carol', reason: 'Over budget' },
+            data: {
+              claimId: 'claim-1',
+              level: 'finance',
+              levelIndex: 1,
+              rejectedBy: 'carol',
+              reason: 'Over budget',
+            },
           },
         ]);
     });
 
     it('refuses the claimant', () => {
-      claim.given([submitted()]).when(reject(CLAIMANT, ['manager'])).thenThrows('CLAIM.SELF_APPROVAL');
+      claim
+        .given([submitted()])
+        .when(reject(CLAIMANT, ['manager']))
+        .thenThrows('CLAIM.SELF_APPROVAL');
     });
 
     it('refuses someone without the pending level role', () => {
-      claim.given([submitted()]).when(reject('carol', ['finance'])).thenThrows('CLAIM.APPROVER_ROLE_REQUIRED');
+      claim
+        .given([submitted()])
+        .when(reject('carol', ['finance']))
+        .thenThrows('CLAIM.APPROVER_ROLE_REQUIRED');
     });
 
     it('refuses an approver of an earlier level', () => {
@@ -266,12 +349,21 @@ describe('claim decider', () => {
     });
 
     it('refuses a rejection without a reason', () => {
-      claim.given([submitted()]).when(reject('bob', ['manager'], ' ')).thenThrows('CLAIM.INVALID_FIELD', { field: 'reason' });
+      claim
+        .given([submitted()])
+        .when(reject('bob', ['manager'], ' '))
+        .thenThrows('CLAIM.INVALID_FIELD', { field: 'reason' });
     });
 
     it('refuses an unknown or an approved claim', () => {
-      claim.given([]).when(reject('bob', ['manager'])).thenThrows('CLAIM.NOT_FOUND');
-      claim.given(approvedClaim).when(reject('carol', ['manager'])).thenThrows('CLAIM.ALREADY_APPROVED');
+      claim
+        .given([])
+        .when(reject('bob', ['manager']))
+        .thenThrows('CLAIM.NOT_FOUND');
+      claim
+        .given(approvedClaim)
+        .when(reject('carol', ['manager']))
+        .thenThrows('CLAIM.ALREADY_APPROVED');
     });
   });
 
@@ -280,8 +372,16 @@ describe('claim decider', () => {
       claim
         .given([threeLevels])
         .when(withdraw(CLAIMANT, 'Booked twice'))
-        .then([{ type: 'ClaimWithdrawn', data: { claimId: 'claim-1', withdrawnBy: CLAIMANT, reason: 'Booked twice' } }]);
-      claim.given([threeLevels]).when(withdraw()).then([{ type: 'ClaimWithdrawn', data: { claimId: 'claim-1', withdrawnBy: CLAIMANT } }]);
+        .then([
+          {
+            type: 'ClaimWithdrawn',
+            data: { claimId: 'claim-1', withdrawnBy: CLAIMANT, reason: 'Booked twice' },
+          },
+        ]);
+      claim
+        .given([threeLevels])
+        .when(withdraw())
+        .then([{ type: 'ClaimWithdrawn', data: { claimId: 'claim-1', withdrawnBy: CLAIMANT } }]);
     });
 
     it('refuses anyone but the claimant', () => {
@@ -311,7 +411,10 @@ describe('claim decider', () => {
     });
 
     it('is idempotent for the same payment', () => {
-      claim.given([...approvedClaim, dispatched]).when(markDispatched()).then([]);
+      claim
+        .given([...approvedClaim, dispatched])
+        .when(markDispatched())
+        .then([]);
     });
 
     it('refuses a second payment for the claim', () => {
@@ -334,16 +437,28 @@ describe('claim decider', () => {
         type: 'ClaimPaymentCancelled',
         data: { claimId: 'claim-1', paymentId: 'pay-1', cancelledBy: 'trent', reason: 'closed' },
       };
-      claim.given([...approvedClaim, dispatched, cancelled]).when(markDispatched('pay-2')).thenThrows('CLAIM.CLOSED');
+      claim
+        .given([...approvedClaim, dispatched, cancelled])
+        .when(markDispatched('pay-2'))
+        .thenThrows('CLAIM.CLOSED');
     });
 
     it('refuses the claimant as treasurer, and a non-treasurer', () => {
-      claim.given(approvedClaim).when(markDispatched('pay-1', CLAIMANT)).thenThrows('PAYMENT.TREASURER_IS_CLAIMANT');
-      claim.given(approvedClaim).when(markDispatched('pay-1', 'bob', ['manager'])).thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
+      claim
+        .given(approvedClaim)
+        .when(markDispatched('pay-1', CLAIMANT))
+        .thenThrows('PAYMENT.TREASURER_IS_CLAIMANT');
+      claim
+        .given(approvedClaim)
+        .when(markDispatched('pay-1', 'bob', ['manager']))
+        .thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
     });
 
     it('refuses an invalid payment id', () => {
-      claim.given(approvedClaim).when(markDispatched('')).thenThrows('CLAIM.INVALID_FIELD', { field: 'paymentId' });
+      claim
+        .given(approvedClaim)
+        .when(markDispatched(''))
+        .thenThrows('CLAIM.INVALID_FIELD', { field: 'paymentId' });
     });
   });
 
@@ -354,15 +469,24 @@ describe('claim decider', () => {
     };
 
     it('ends the claim as cancelled', () => {
-      claim.given([...approvedClaim, dispatched]).when(markCancelled()).then([cancelled]);
+      claim
+        .given([...approvedClaim, dispatched])
+        .when(markCancelled())
+        .then([cancelled]);
     });
 
     it('is idempotent', () => {
-      claim.given([...approvedClaim, dispatched, cancelled]).when(markCancelled()).then([]);
+      claim
+        .given([...approvedClaim, dispatched, cancelled])
+        .when(markCancelled())
+        .then([]);
     });
 
     it('refuses another payment id', () => {
-      claim.given([...approvedClaim, dispatched]).when(markCancelled('pay-9')).thenThrows('CLAIM.PAYMENT_MISMATCH');
+      claim
+        .given([...approvedClaim, dispatched])
+        .when(markCancelled('pay-9'))
+        .thenThrows('CLAIM.PAYMENT_MISMATCH');
     });
 
     it('refuses a claim with no payment in flight', () => {
@@ -371,7 +495,10 @@ describe('claim decider', () => {
     });
 
     it('refuses a non-treasurer', () => {
-      claim.given([...approvedClaim, dispatched]).when(markCancelled('pay-1', ['manager'])).thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
+      claim
+        .given([...approvedClaim, dispatched])
+        .when(markCancelled('pay-1', ['manager']))
+        .thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
     });
   });
 
@@ -379,7 +506,11 @@ describe('claim decider', () => {
     it('ends in the status of the last event', () => {
       const { evolve, initialState } = claimDecider;
       const state = [...approvedClaim, dispatched].reduce(evolve, initialState());
-      expect(state).toMatchObject({ status: 'payment_dispatched', paymentId: 'pay-1', approvals: [{ level: 'manager', approvedBy: 'bob' }] });
+      expect(state).toMatchObject({
+        status: 'payment_dispatched',
+        paymentId: 'pay-1',
+        approvals: [{ level: 'manager', approvedBy: 'bob' }],
+      });
     });
   });
 });

@@ -39,7 +39,9 @@ export const duplicateGuardDecider: DuplicateGuardDecider = {
       case 'DuplicateGuardReserved':
         return { status: 'reserved', key: event.data.key, claimId: event.data.claimId };
       case 'DuplicateGuardReleased':
-        return state.status === 'reserved' && state.claimId === event.data.claimId ? { status: 'free' } : state;
+        return state.status === 'reserved' && state.claimId === event.data.claimId
+          ? { status: 'free' }
+          : state;
       default:
         return assertNever(event, 'duplicate guard event');
     }
@@ -58,9 +60,13 @@ export const duplicateGuardDecider: DuplicateGuardDecider = {
         );
       case 'ReleaseDuplicateGuard':
         if (!RELEASE_REASONS.includes(command.data.reason)) {
-          throw new DomainError('DUPLICATE_GUARD.INVALID_FIELD', 'reason must be rejected, withdrawn or cancelled', {
-            field: 'reason',
-          });
+          throw new DomainError(
+            'DUPLICATE_GUARD.INVALID_FIELD',
+            'reason must be rejected, withdrawn or cancelled',
+            {
+              field: 'reason',
+            },
+          );
         }
         // Only the holder releases; anything else (a retry, a claim that never held the key) changes nothing.
         if (state.status !== 'reserved' || state.claimId !== claimId) return [];

@@ -30,9 +30,15 @@ interface BankOutcome {
   readonly batchId?: string;
 }
 
-export type RecordBankAcceptance = Command<'RecordBankAcceptance', BankOutcome & { readonly bankReference?: string }>;
+export type RecordBankAcceptance = Command<
+  'RecordBankAcceptance',
+  BankOutcome & { readonly bankReference?: string }
+>;
 
-export type RecordBankSettlement = Command<'RecordBankSettlement', BankOutcome & { readonly bankReference?: string }>;
+export type RecordBankSettlement = Command<
+  'RecordBankSettlement',
+  BankOutcome & { readonly bankReference?: string }
+>;
 
 export type RecordBankRejection = Command<
   'RecordBankRejection',

@@ -1,4 +1,4 @@
-import { AccountJson, PaymentDispatchedData, PaymentEvent, toMoneyJson } from '@ledger/events';
+import { AccountJson, accountLabel, PaymentDispatchedData, PaymentEvent, toMoneyJson } from '@ledger/events';
 import { assertNever, CommandMetadata, Decider } from '../decider';
 import { DomainError } from '../domain-error';
 import {
@@ -7,7 +7,16 @@ import {
   LargePaymentAlertPolicy,
 } from '../policy/large-payment-alert-policy';
 import { hasRole, requireTreasurer, ROLES } from '../roles';
-import { dateOf, isIsoDate, optionalText, requireAccount, requireAmount, requireId, requirePayee, requireText } from '../validation';
+import {
+  dateOf,
+  isIsoDate,
+  optionalText,
+  requireAccount,
+  requireAmount,
+  requireId,
+  requirePayee,
+  requireText,
+} from '../validation';
 import { isIso20022ReasonCode, ISO20022_REASON_NAMES } from './iso20022-reason-codes';
 import {
   CancelPayment,
@@ -25,6 +34,11 @@ export type BankOutcomeKind = 'accepted' | 'settled' | 'rejected' | 'returned';
 interface PaymentFacts {
   /** The current attempt as sent to the bank. */
   readonly dispatch: PaymentDispatchedData;
+  /**
+   * The payee account of the first dispatch, which `paymentDispatchCommands` copies from the approved claim.
+   * No redispatch may send the money elsewhere.
+   */
+  readonly approvedPayeeAccount: AccountJson;
   /** Batch ids of every attempt, oldest first; never reused. */
   readonly batchIds: readonly string[];
   /** Bank receipts already recorded, by id: the idempotency of bank outcomes. */
@@ -89,13 +103,20 @@ export const paymentDecider: PaymentDecider = createPaymentDecider();
 export function evolvePayment(state: PaymentState, event: PaymentEvent): PaymentState {
   switch (event.type) {
     case 'PaymentDispatched':
-      return { status: 'dispatched', dispatch: event.data, batchIds: [event.data.batchId], receipts: {} };
+      return {
+        status: 'dispatched',
+        dispatch: event.data,
+        approvedPayeeAccount: event.data.payee.account,
+        batchIds: [event.data.batchId],
+        receipts: {},
+      };
     case 'PaymentRedispatched': {
       if (state.status !== 'rejected') return state;
       const { corrected: _corrected, ...dispatch } = event.data;
       return {
         status: 'dispatched',
         dispatch,
+        approvedPayeeAccount: state.approvedPayeeAccount,
         batchIds: [...state.batchIds, dispatch.batchId],
         receipts: state.receipts,
       };
@@ -132,11 +153,22 @@ export function evolvePayment(state: PaymentState, event: PaymentEvent): Payment
 
 function facts(state: DispatchedPaymentState, receiptId?: string, outcome?: BankOutcomeKind): PaymentFacts {
   const receipts =
-    receiptId !== undefined && outcome !== undefined ? { ...state.receipts, [receiptId]: outcome } : state.receipts;
-  return { dispatch: state.dispatch, batchIds: state.batchIds, receipts };
+    receiptId !== undefined && outcome !== undefined
+      ? { ...state.receipts, [receiptId]: outcome }
+      : state.receipts;
+  return {
+    dispatch: state.dispatch,
+    approvedPayeeAccount: state.approvedPayeeAccount,
+    batchIds: state.batchIds,
+    receipts,
+  };
 }
 
-function dispatchToBank(command: DispatchToBank, state: PaymentState, alertPolicy: LargePaymentAlertPolicy): PaymentEvent[] {
+function dispatchToBank(
+  command: DispatchToBank,
+  state: PaymentState,
+  alertPolicy: LargePaymentAlertPolicy,
+): PaymentEvent[] {
   const { data, metadata } = command;
   requireTreasurer(metadata, data.claimant);
   if (state.status !== 'not_dispatched') {
@@ -167,12 +199,18 @@ function dispatchToBank(command: DispatchToBank, state: PaymentState, alertPolic
     { type: 'PaymentDispatched', data: dispatched },
     {
       type: 'LargePaymentAlertRaised',
-      data: { paymentId: dispatched.paymentId, claimId: dispatched.claimId, amount: dispatched.amount, threshold },
+      data: {
+        paymentId: dispatched.paymentId,
+        claimId: dispatched.claimId,
+        amount: dispatched.amount,
+        threshold,
+      },
     },
   ];
 }
 
-type BankOutcomeCommand = RecordBankAcceptance | RecordBankSettlement | RecordBankRejection | RecordBankReturn;
+type BankOutcomeCommand =
+  RecordBankAcceptance | RecordBankSettlement | RecordBankRejection | RecordBankReturn;
 
 const OUTCOME_OF: Readonly<Record<BankOutcomeCommand['type'], BankOutcomeKind>> = {
   RecordBankAcceptance: 'accepted',
@@ -194,7 +232,10 @@ const FINAL: readonly PaymentStatus[] = ['settled', 'returned', 'cancelled'];
 function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): PaymentEvent[] {
   const { data, metadata } = command;
   if (!hasRole(metadata.actor, ROLES.bankConnector)) {
-    throw new DomainError('PAYMENT.BANK_CONNECTOR_ROLE_REQUIRED', 'only the bank connector reports bank outcomes');
+    throw new DomainError(
+      'PAYMENT.BANK_CONNECTOR_ROLE_REQUIRED',
+      'only the bank connector reports bank outcomes',
+    );
   }
   const receiptId = requireId(data.receiptId, 'receiptId', 'PAYMENT.INVALID_FIELD');
   if (state.status === 'not_dispatched') {
@@ -231,7 +272,12 @@ function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): Pa
   switch (command.type) {
     case 'RecordBankAcceptance':
     case 'RecordBankSettlement': {
-      const bankReference = optionalText(command.data.bankReference, 'bankReference', 'PAYMENT.INVALID_FIELD', 140);
+      const bankReference = optionalText(
+        command.data.bankReference,
+        'bankReference',
+        'PAYMENT.INVALID_FIELD',
+        140,
+      );
       const data = bankReference !== undefined ? { ...base, bankReference } : base;
       return command.type === 'RecordBankAcceptance'
         ? [{ type: 'PaymentAcceptedByBank', data }]
@@ -249,9 +295,13 @@ function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): Pa
 function bankReason(command: RecordBankRejection | RecordBankReturn): BankReason {
   const { reasonCode } = command.data;
   if (!isIso20022ReasonCode(reasonCode)) {
-    throw new DomainError('PAYMENT.INVALID_REASON_CODE', 'reasonCode must be an ISO 20022 code such as AC04', {
-      field: 'reasonCode',
-    });
+    throw new DomainError(
+      'PAYMENT.INVALID_REASON_CODE',
+      'reasonCode must be an ISO 20022 code such as AC04',
+      {
+        field: 'reasonCode',
+      },
+    );
   }
   const reasonText =
     optionalText(command.data.reasonText, 'reasonText', 'PAYMENT.INVALID_FIELD', 500) ??
@@ -277,8 +327,21 @@ function redispatchPayment(command: RedispatchPayment, state: PaymentState): Pay
   }
   const payee =
     data.correctedPayee !== undefined
-      ? requirePayee(data.correctedPayee, { field: 'PAYMENT.INVALID_FIELD', account: 'PAYMENT.INVALID_ACCOUNT' })
+      ? requirePayee(data.correctedPayee, {
+          field: 'PAYMENT.INVALID_FIELD',
+          account: 'PAYMENT.INVALID_ACCOUNT',
+        })
       : previous.payee;
+  // Segregation of duties: the claim's approvers approved paying this account, not whatever one treasurer
+  // types in after a rejection. A corrected payee name on the same account is fine.
+  if (!sameAccount(payee.account, current.approvedPayeeAccount)) {
+    throw new DomainError(
+      'PAYMENT.PAYEE_ACCOUNT_CHANGE_NEEDS_NEW_CLAIM',
+      `payment ${previous.paymentId} can only be sent again to the approved payee account; ` +
+        'a new payee account needs a new claim and its approvals',
+      { paymentId: previous.paymentId, claimId: previous.claimId, field: 'correctedPayee.account' },
+    );
+  }
   const debtorAccount =
     data.correctedDebtorAccount !== undefined
       ? requireAccount(data.correctedDebtorAccount, 'correctedDebtorAccount', 'PAYMENT.INVALID_ACCOUNT')
@@ -292,7 +355,9 @@ function redispatchPayment(command: RedispatchPayment, state: PaymentState): Pay
       ? []
       : (['payee'] as const)),
     ...(sameAccount(debtorAccount, previous.debtorAccount) ? [] : (['debtorAccount'] as const)),
-    ...(requestedExecutionDate === previous.requestedExecutionDate ? [] : (['requestedExecutionDate'] as const)),
+    ...(requestedExecutionDate === previous.requestedExecutionDate
+      ? []
+      : (['requestedExecutionDate'] as const)),
   ];
   return [
     {
@@ -321,7 +386,9 @@ function cancelPayment(command: CancelPayment, state: PaymentState): PaymentEven
   if (current.status !== 'rejected') throw notRejected(current);
   const reason = requireText(data.reason, 'reason', 'PAYMENT.INVALID_FIELD', 500);
   const { paymentId, claimId } = current.dispatch;
-  return [{ type: 'PaymentCancelled', data: { paymentId, claimId, cancelledBy: metadata.actor.subject, reason } }];
+  return [
+    { type: 'PaymentCancelled', data: { paymentId, claimId, cancelledBy: metadata.actor.subject, reason } },
+  ];
 }
 
 function requireDispatched(state: PaymentState, paymentId: string): DispatchedPaymentState {
@@ -338,10 +405,14 @@ function notRejected(state: DispatchedPaymentState): DomainError {
         paymentId,
         status: state.status,
       })
-    : new DomainError('PAYMENT.NOT_REJECTED', `payment ${paymentId} is ${state.status}, not rejected by the bank`, {
-        paymentId,
-        status: state.status,
-      });
+    : new DomainError(
+        'PAYMENT.NOT_REJECTED',
+        `payment ${paymentId} is ${state.status}, not rejected by the bank`,
+        {
+          paymentId,
+          status: state.status,
+        },
+      );
 }
 
 function requireExecutionDate(date: unknown, metadata: CommandMetadata): string {
@@ -352,14 +423,19 @@ function requireExecutionDate(date: unknown, metadata: CommandMetadata): string 
   }
   const today = dateOf(metadata.now, 'PAYMENT.INVALID_FIELD');
   if (date < today) {
-    throw new DomainError('PAYMENT.EXECUTION_DATE_IN_PAST', `requestedExecutionDate ${date} is before ${today}`, {
-      field: 'requestedExecutionDate',
-      today,
-    });
+    throw new DomainError(
+      'PAYMENT.EXECUTION_DATE_IN_PAST',
+      `requestedExecutionDate ${date} is before ${today}`,
+      {
+        field: 'requestedExecutionDate',
+        today,
+      },
+    );
   }
   return date;
 }
 
+/** The same account in the same form, with the same BIC (a BIC routes the money, so it counts). */
 function sameAccount(a: AccountJson, b: AccountJson): boolean {
-  return a.iban === b.iban && a.bic === b.bic;
+  return accountLabel(a) === accountLabel(b) && a.bic === b.bic;
 }

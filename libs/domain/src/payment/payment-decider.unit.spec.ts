@@ -1,7 +1,7 @@
 import { PaymentEvent } from '@ledger/events';
 import { parseLargePaymentAlertPolicy } from '../policy/large-payment-alert-policy';
 import { spec } from '../testing/decider-spec';
-import { CLAIMANT, dispatchedPayment, IBAN, meta, TODAY } from '../testing/fixtures';
+import { CLAIMANT, dispatchedPayment, DOMESTIC, IBAN, meta, TODAY } from '../testing/fixtures';
 import { DispatchToBank, PaymentCommand } from './payment-commands';
 import { createPaymentDecider, paymentDecider } from './payment-decider';
 
@@ -9,7 +9,11 @@ const payment = spec(paymentDecider);
 const TREASURER = ['treasurer'];
 const BANK = ['bank-connector'];
 
-const dispatch = (data: Partial<DispatchToBank['data']> = {}, subject = 'trent', roles = TREASURER): DispatchToBank => ({
+const dispatch = (
+  data: Partial<DispatchToBank['data']> = {},
+  subject = 'trent',
+  roles = TREASURER,
+): DispatchToBank => ({
   type: 'DispatchToBank',
   data: {
     paymentId: 'pay-1',
@@ -44,7 +48,10 @@ const returnByBank = (receiptId = 'r-4', reasonCode = 'MD07'): PaymentCommand =>
   data: { paymentId: 'pay-1', receiptId, reasonCode, reasonText: 'Beneficiary deceased' },
   metadata: meta('bank-connector', BANK),
 });
-const redispatch = (data: Partial<Extract<PaymentCommand, { type: 'RedispatchPayment' }>['data']> = {}, subject = 'trent'): PaymentCommand => ({
+const redispatch = (
+  data: Partial<Extract<PaymentCommand, { type: 'RedispatchPayment' }>['data']> = {},
+  subject = 'trent',
+): PaymentCommand => ({
   type: 'RedispatchPayment',
   data: { paymentId: 'pay-1', batchId: 'batch-2', ...data },
   metadata: meta(subject, TREASURER),
@@ -82,6 +89,41 @@ describe('payment decider', () => {
       payment.given([]).when(dispatch()).then([dispatched]);
     });
 
+    it('dispatches from a domestic debtor account to a domestic payee account, normalised', () => {
+      payment
+        .given([])
+        .when(
+          dispatch({
+            payee: { name: 'Alice Martin', account: { number: '0001 2345 6789', bankCode: '021000021' } },
+            debtorAccount: { number: ' 6222 0202 0011 2233', bankCode: '102100099996', bic: 'icbkcnbjxxx' },
+          }),
+        )
+        .then([
+          {
+            type: 'PaymentDispatched',
+            data: dispatchedPayment({
+              payee: { name: 'Alice Martin', account: DOMESTIC.payee },
+              debtorAccount: { ...DOMESTIC.debtor, bic: 'ICBKCNBJXXX' },
+            }),
+          },
+        ]);
+    });
+
+    it('refuses a debtor account in both forms, in neither, or with a number but no bank code', () => {
+      payment
+        .given([])
+        .when(dispatch({ debtorAccount: { iban: IBAN.debtor, ...DOMESTIC.debtor } as never }))
+        .thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'debtorAccount' });
+      payment
+        .given([])
+        .when(dispatch({ debtorAccount: {} as never }))
+        .thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'debtorAccount' });
+      payment
+        .given([])
+        .when(dispatch({ debtorAccount: { number: DOMESTIC.debtor.number } as never }))
+        .thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'debtorAccount.bankCode' });
+    });
+
     it('raises a large payment alert above the threshold, not at it', () => {
       const big = { value: '100000.01', currency: 'EUR' };
       payment
@@ -103,7 +145,10 @@ describe('payment decider', () => {
 
     it('uses the per-currency threshold when configured', () => {
       const decider = createPaymentDecider({
-        largePaymentAlertPolicy: parseLargePaymentAlertPolicy({ defaultThreshold: null, perCurrency: { JPY: '1000000' } }),
+        largePaymentAlertPolicy: parseLargePaymentAlertPolicy({
+          defaultThreshold: null,
+          perCurrency: { JPY: '1000000' },
+        }),
       });
       const yen = { value: '1500000', currency: 'JPY' };
       spec(decider)
@@ -111,7 +156,10 @@ describe('payment decider', () => {
         .when(dispatch({ amount: yen }))
         .then([
           { type: 'PaymentDispatched', data: dispatchedPayment({ amount: yen }) },
-          { type: 'LargePaymentAlertRaised', data: { paymentId: 'pay-1', claimId: 'claim-1', amount: yen, threshold: '1000000' } },
+          {
+            type: 'LargePaymentAlertRaised',
+            data: { paymentId: 'pay-1', claimId: 'claim-1', amount: yen, threshold: '1000000' },
+          },
         ]);
       spec(decider).given([]).when(dispatch()).then([dispatched]);
     });
@@ -121,25 +169,52 @@ describe('payment decider', () => {
     });
 
     it('refuses a second dispatch, whatever the status, even after a rejection', () => {
-      payment.given([dispatched]).when(dispatch({ batchId: 'batch-9' })).thenThrows('PAYMENT.ALREADY_DISPATCHED');
-      payment.given([dispatched, settled]).when(dispatch({ batchId: 'batch-9' })).thenThrows('PAYMENT.ALREADY_DISPATCHED');
-      payment.given([dispatched, rejected]).when(dispatch({ batchId: 'batch-9' })).thenThrows('PAYMENT.ALREADY_DISPATCHED', { status: 'rejected' });
+      payment
+        .given([dispatched])
+        .when(dispatch({ batchId: 'batch-9' }))
+        .thenThrows('PAYMENT.ALREADY_DISPATCHED');
+      payment
+        .given([dispatched, settled])
+        .when(dispatch({ batchId: 'batch-9' }))
+        .thenThrows('PAYMENT.ALREADY_DISPATCHED');
+      payment
+        .given([dispatched, rejected])
+        .when(dispatch({ batchId: 'batch-9' }))
+        .thenThrows('PAYMENT.ALREADY_DISPATCHED', { status: 'rejected' });
     });
 
     it('refuses the claimant as treasurer, and a non-treasurer', () => {
       payment.given([]).when(dispatch({}, CLAIMANT)).thenThrows('PAYMENT.TREASURER_IS_CLAIMANT');
-      payment.given([]).when(dispatch({}, 'bob', ['manager'])).thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
+      payment
+        .given([])
+        .when(dispatch({}, 'bob', ['manager']))
+        .thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
     });
 
     it('refuses an execution date in the past or not a date', () => {
-      payment.given([]).when(dispatch({ requestedExecutionDate: '2025-03-13' })).thenThrows('PAYMENT.EXECUTION_DATE_IN_PAST');
-      payment.given([]).when(dispatch({ requestedExecutionDate: '2025-02-30' })).thenThrows('PAYMENT.INVALID_FIELD', { field: 'requestedExecutionDate' });
+      payment
+        .given([])
+        .when(dispatch({ requestedExecutionDate: '2025-03-13' }))
+        .thenThrows('PAYMENT.EXECUTION_DATE_IN_PAST');
+      payment
+        .given([])
+        .when(dispatch({ requestedExecutionDate: '2025-02-30' }))
+        .thenThrows('PAYMENT.INVALID_FIELD', { field: 'requestedExecutionDate' });
     });
 
     it('refuses invalid accounts, amounts and ids', () => {
-      payment.given([]).when(dispatch({ debtorAccount: { iban: 'GB00BUKB20201555555555' } })).thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'debtorAccount.iban' });
-      payment.given([]).when(dispatch({ amount: { value: '-1', currency: 'EUR' } })).thenThrows('PAYMENT.INVALID_AMOUNT');
-      payment.given([]).when(dispatch({ batchId: '' })).thenThrows('PAYMENT.INVALID_FIELD', { field: 'batchId' });
+      payment
+        .given([])
+        .when(dispatch({ debtorAccount: { iban: 'GB00BUKB20201555555555' } }))
+        .thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'debtorAccount.iban' });
+      payment
+        .given([])
+        .when(dispatch({ amount: { value: '-1', currency: 'EUR' } }))
+        .thenThrows('PAYMENT.INVALID_AMOUNT');
+      payment
+        .given([])
+        .when(dispatch({ batchId: '' }))
+        .thenThrows('PAYMENT.INVALID_FIELD', { field: 'batchId' });
     });
   });
 
@@ -149,7 +224,9 @@ describe('payment decider', () => {
       payment
         .given([dispatched, accepted])
         .when(settle('r-2', 'BANKREF-9'))
-        .then([{ type: 'PaymentSettled', data: { ...outcome, receiptId: 'r-2', bankReference: 'BANKREF-9' } }]);
+        .then([
+          { type: 'PaymentSettled', data: { ...outcome, receiptId: 'r-2', bankReference: 'BANKREF-9' } },
+        ]);
     });
 
     it('settles without a prior acceptance (the acceptance is implied)', () => {
@@ -164,7 +241,12 @@ describe('payment decider', () => {
         .then([
           {
             type: 'PaymentRejectedByBank',
-            data: { ...outcome, receiptId: 'r-3', reasonCode: 'AM04', reasonText: 'Insufficient funds on debtor account' },
+            data: {
+              ...outcome,
+              receiptId: 'r-3',
+              reasonCode: 'AM04',
+              reasonText: 'Insufficient funds on debtor account',
+            },
           },
         ]);
     });
@@ -181,7 +263,10 @@ describe('payment decider', () => {
     });
 
     it('refuses a receipt id already recorded with another outcome', () => {
-      payment.given([dispatched, accepted]).when(settle('r-1')).thenThrows('PAYMENT.RECEIPT_CONFLICT', { recordedOutcome: 'accepted' });
+      payment
+        .given([dispatched, accepted])
+        .when(settle('r-1'))
+        .thenThrows('PAYMENT.RECEIPT_CONFLICT', { recordedOutcome: 'accepted' });
     });
 
     it('refuses an outcome for a payment never dispatched', () => {
@@ -191,18 +276,30 @@ describe('payment decider', () => {
     it('refuses an outcome that does not follow', () => {
       payment.given([dispatched]).when(returnByBank()).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER');
       payment.given([dispatched, accepted]).when(accept('r-9')).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER');
-      payment.given([dispatched, rejected]).when(settle('r-9')).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER', { status: 'rejected' });
+      payment
+        .given([dispatched, rejected])
+        .when(settle('r-9'))
+        .thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER', { status: 'rejected' });
     });
 
     it('refuses anything after a final state but a return after settlement', () => {
       payment.given([dispatched, settled]).when(accept('r-9')).thenThrows('PAYMENT.ALREADY_FINAL');
       payment.given([dispatched, settled]).when(rejectByBank('r-9')).thenThrows('PAYMENT.ALREADY_FINAL');
-      payment.given([dispatched, settled, returned]).when(returnByBank('r-9')).thenThrows('PAYMENT.ALREADY_FINAL');
-      payment.given([dispatched, rejected, cancelled]).when(settle('r-9')).thenThrows('PAYMENT.ALREADY_FINAL', { status: 'cancelled' });
+      payment
+        .given([dispatched, settled, returned])
+        .when(returnByBank('r-9'))
+        .thenThrows('PAYMENT.ALREADY_FINAL');
+      payment
+        .given([dispatched, rejected, cancelled])
+        .when(settle('r-9'))
+        .thenThrows('PAYMENT.ALREADY_FINAL', { status: 'cancelled' });
     });
 
     it('refuses an outcome for an earlier attempt', () => {
-      payment.given([dispatched, rejected, redispatched]).when(accept('r-5', 'batch-1')).thenThrows('PAYMENT.OUTCOME_FOR_OTHER_ATTEMPT');
+      payment
+        .given([dispatched, rejected, redispatched])
+        .when(accept('r-5', 'batch-1'))
+        .thenThrows('PAYMENT.OUTCOME_FOR_OTHER_ATTEMPT');
       payment
         .given([dispatched, rejected, redispatched])
         .when(accept('r-5', 'batch-2'))
@@ -210,7 +307,10 @@ describe('payment decider', () => {
     });
 
     it('refuses a malformed reason code', () => {
-      payment.given([dispatched]).when(rejectByBank('r-3', 'closed')).thenThrows('PAYMENT.INVALID_REASON_CODE');
+      payment
+        .given([dispatched])
+        .when(rejectByBank('r-3', 'closed'))
+        .thenThrows('PAYMENT.INVALID_REASON_CODE');
     });
 
     it('refuses anyone but the bank connector', () => {
@@ -230,11 +330,14 @@ describe('payment decider', () => {
       payment
         .given([dispatched, rejected])
         .when(
-          redispatch({
-            correctedPayee: { name: 'Alice Martin', account: { iban: 'nl91 abna 0417 1643 00' } },
-            correctedDebtorAccount: { iban: IBAN.otherDebtor },
-            requestedExecutionDate: '2025-03-17',
-          }, 'tina'),
+          redispatch(
+            {
+              correctedPayee: { name: ' Alice B. Martin ', account: { iban: 'de89 3704 0044 0532 0130 00' } },
+              correctedDebtorAccount: { iban: IBAN.otherDebtor },
+              requestedExecutionDate: '2025-03-17',
+            },
+            'tina',
+          ),
         )
         .then([
           {
@@ -243,7 +346,7 @@ describe('payment decider', () => {
               ...dispatchedPayment({
                 batchId: 'batch-2',
                 attempt: 2,
-                payee: { name: 'Alice Martin', account: { iban: IBAN.corrected } },
+                payee: { name: 'Alice B. Martin', account: { iban: IBAN.payee } },
                 debtorAccount: { iban: IBAN.otherDebtor },
                 requestedExecutionDate: '2025-03-17',
                 dispatchedBy: 'tina',
@@ -254,12 +357,135 @@ describe('payment decider', () => {
         ]);
     });
 
+    it('does not count the approved payee account, retyped, as a correction', () => {
+      payment
+        .given([dispatched, rejected])
+        .when(
+          redispatch({
+            correctedPayee: { name: 'Alice Martin', account: { iban: 'de89370400440532013000' } },
+          }),
+        )
+        .then([redispatched]);
+    });
+
+    it('lets the debtor account change to the domestic form', () => {
+      payment
+        .given([dispatched, rejected])
+        .when(
+          redispatch({ correctedDebtorAccount: { number: '6222 0202 0011 2233', bankCode: '102100099996' } }),
+        )
+        .then([
+          {
+            type: 'PaymentRedispatched',
+            data: {
+              ...dispatchedPayment({ batchId: 'batch-2', attempt: 2, debtorAccount: DOMESTIC.debtor }),
+              corrected: ['debtorAccount'],
+            },
+          },
+        ]);
+    });
+
+    it('refuses to send the money to another payee account than the approved one', () => {
+      const domesticPayment: PaymentEvent = {
+        type: 'PaymentDispatched',
+        data: dispatchedPayment({ payee: { name: 'Alice Martin', account: DOMESTIC.payee } }),
+      };
+      const otherAccounts: [PaymentEvent, PaymentCommand][] = [
+        [
+          dispatched,
+          redispatch({ correctedPayee: { name: 'Alice Martin', account: { iban: IBAN.corrected } } }),
+        ],
+        [dispatched, redispatch({ correctedPayee: { name: 'Alice Martin', account: DOMESTIC.payee } })],
+        // Same IBAN, another bank identifier: the BIC routes the money, so it is part of what was approved.
+        [
+          dispatched,
+          redispatch({
+            correctedPayee: { name: 'Alice Martin', account: { iban: IBAN.payee, bic: 'COBADEFFXXX' } },
+          }),
+        ],
+        [
+          domesticPayment,
+          redispatch({
+            correctedPayee: { name: 'Alice Martin', account: { ...DOMESTIC.payee, bankCode: '026009593' } },
+          }),
+        ],
+        [
+          domesticPayment,
+          redispatch({
+            correctedPayee: { name: 'Alice Martin', account: { ...DOMESTIC.payee, number: '000123456780' } },
+          }),
+        ],
+        [
+          domesticPayment,
+          redispatch({ correctedPayee: { name: 'Alice Martin', account: { iban: IBAN.payee } } }),
+        ],
+      ];
+      for (const [first, command] of otherAccounts) {
+        const error = payment
+          .given([first, rejected])
+          .when(command)
+          .thenThrows('PAYMENT.PAYEE_ACCOUNT_CHANGE_NEEDS_NEW_CLAIM', {
+            paymentId: 'pay-1',
+            claimId: 'claim-1',
+            field: 'correctedPayee.account',
+          });
+        expect(error.kind).toBe('forbidden');
+        expect(error.message).toContain('new claim');
+      }
+    });
+
+    it('compares with the approved account, not with an earlier attempt that changed it', () => {
+      // Written before the rule existed: attempt 2 went to another account. Attempt 3 cannot keep it.
+      const changedBefore: PaymentEvent = {
+        type: 'PaymentRedispatched',
+        data: {
+          ...dispatchedPayment({
+            batchId: 'batch-2',
+            attempt: 2,
+            payee: { name: 'Alice Martin', account: { iban: IBAN.corrected } },
+          }),
+          corrected: ['payee'],
+        },
+      };
+      const rejectedAgain: PaymentEvent = {
+        type: 'PaymentRejectedByBank',
+        data: {
+          ...outcome,
+          attempt: 2,
+          receiptId: 'r-5',
+          reasonCode: 'AC04',
+          reasonText: 'Closed account number',
+        },
+      };
+      payment
+        .given([dispatched, rejected, changedBefore, rejectedAgain])
+        .when(redispatch({ batchId: 'batch-3' }))
+        .thenThrows('PAYMENT.PAYEE_ACCOUNT_CHANGE_NEEDS_NEW_CLAIM');
+      payment
+        .given([dispatched, rejected, changedBefore, rejectedAgain])
+        .when(
+          redispatch({
+            batchId: 'batch-3',
+            correctedPayee: { name: 'Alice Martin', account: { iban: IBAN.payee } },
+          }),
+        )
+        .then([
+          {
+            type: 'PaymentRedispatched',
+            data: { ...dispatchedPayment({ batchId: 'batch-3', attempt: 3 }), corrected: ['payee'] },
+          },
+        ]);
+    });
+
     it('is idempotent for the batch of the current attempt', () => {
       payment.given([dispatched, rejected, redispatched]).when(redispatch()).then([]);
     });
 
     it('refuses a payment that is not rejected', () => {
-      payment.given([dispatched]).when(redispatch()).thenThrows('PAYMENT.NOT_REJECTED', { status: 'dispatched' });
+      payment
+        .given([dispatched])
+        .when(redispatch())
+        .thenThrows('PAYMENT.NOT_REJECTED', { status: 'dispatched' });
       payment.given([dispatched, accepted]).when(redispatch()).thenThrows('PAYMENT.NOT_REJECTED');
       payment.given([dispatched, settled]).when(redispatch()).thenThrows('PAYMENT.ALREADY_FINAL');
       payment.given([dispatched, rejected, cancelled]).when(redispatch()).thenThrows('PAYMENT.ALREADY_FINAL');
@@ -267,15 +493,24 @@ describe('payment decider', () => {
     });
 
     it('refuses a batch id used by an earlier attempt', () => {
-      payment.given([dispatched, rejected]).when(redispatch({ batchId: 'batch-1' })).thenThrows('PAYMENT.BATCH_ALREADY_USED');
+      payment
+        .given([dispatched, rejected])
+        .when(redispatch({ batchId: 'batch-1' }))
+        .thenThrows('PAYMENT.BATCH_ALREADY_USED');
     });
 
     it('refuses the claimant as treasurer', () => {
-      payment.given([dispatched, rejected]).when(redispatch({}, CLAIMANT)).thenThrows('PAYMENT.TREASURER_IS_CLAIMANT');
+      payment
+        .given([dispatched, rejected])
+        .when(redispatch({}, CLAIMANT))
+        .thenThrows('PAYMENT.TREASURER_IS_CLAIMANT');
     });
 
     it('needs a new execution date once the old one has passed', () => {
-      const old: PaymentEvent = { type: 'PaymentDispatched', data: dispatchedPayment({ requestedExecutionDate: '2025-03-10' }) };
+      const old: PaymentEvent = {
+        type: 'PaymentDispatched',
+        data: dispatchedPayment({ requestedExecutionDate: '2025-03-10' }),
+      };
       payment.given([old, rejected]).when(redispatch()).thenThrows('PAYMENT.EXECUTION_DATE_IN_PAST');
     });
 
@@ -284,6 +519,21 @@ describe('payment decider', () => {
         .given([dispatched, rejected])
         .when(redispatch({ correctedDebtorAccount: { iban: 'XX00' } }))
         .thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'correctedDebtorAccount.iban' });
+      payment
+        .given([dispatched, rejected])
+        .when(redispatch({ correctedDebtorAccount: { number: '6222020200112233' } as never }))
+        .thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'correctedDebtorAccount.bankCode' });
+      payment
+        .given([dispatched, rejected])
+        .when(
+          redispatch({
+            correctedPayee: {
+              name: 'Alice Martin',
+              account: { iban: IBAN.payee, number: '1', bankCode: '2' } as never,
+            },
+          }),
+        )
+        .thenThrows('PAYMENT.INVALID_ACCOUNT', { field: 'payee.account' });
     });
   });
 
@@ -303,7 +553,10 @@ describe('payment decider', () => {
     });
 
     it('refuses a non-treasurer', () => {
-      payment.given([dispatched, rejected]).when(cancel(['manager'])).thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
+      payment
+        .given([dispatched, rejected])
+        .when(cancel(['manager']))
+        .thenThrows('PAYMENT.TREASURER_ROLE_REQUIRED');
     });
   });
 });

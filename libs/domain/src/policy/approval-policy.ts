@@ -50,7 +50,10 @@ export function parseApprovalPolicy(config: unknown, path = 'approvalPolicy'): A
       if (!last) throw new PolicyConfigError(`${at}.upTo`, 'only the last tier may be unbounded (null)');
     } else {
       if (!isDecimalString(upTo)) {
-        throw new PolicyConfigError(`${at}.upTo`, 'must be a decimal string in major units such as "5000.00", or null');
+        throw new PolicyConfigError(
+          `${at}.upTo`,
+          'must be a decimal string in major units such as "5000.00", or null',
+        );
       }
       if (last) throw new PolicyConfigError(`${at}.upTo`, 'the last tier must be unbounded (null)');
       if (previous !== undefined && compareDecimals(upTo, previous) <= 0) {

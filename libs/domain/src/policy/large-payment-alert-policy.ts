@@ -21,11 +21,20 @@ export const DEFAULT_LARGE_PAYMENT_ALERT_CONFIG: LargePaymentAlertConfig = {
   perCurrency: {},
 };
 
-export function parseLargePaymentAlertPolicy(config: unknown, path = 'largePaymentAlert'): LargePaymentAlertPolicy {
+export function parseLargePaymentAlertPolicy(
+  config: unknown,
+  path = 'largePaymentAlert',
+): LargePaymentAlertPolicy {
   if (typeof config !== 'object' || config === null) throw new PolicyConfigError(path, 'must be an object');
-  const { defaultThreshold, perCurrency = {} } = config as { defaultThreshold?: unknown; perCurrency?: unknown };
+  const { defaultThreshold, perCurrency = {} } = config as {
+    defaultThreshold?: unknown;
+    perCurrency?: unknown;
+  };
   if (defaultThreshold !== null && !isDecimalString(defaultThreshold)) {
-    throw new PolicyConfigError(`${path}.defaultThreshold`, 'must be a decimal string such as "100000.00", or null');
+    throw new PolicyConfigError(
+      `${path}.defaultThreshold`,
+      'must be a decimal string such as "100000.00", or null',
+    );
   }
   if (typeof perCurrency !== 'object' || perCurrency === null || Array.isArray(perCurrency)) {
     throw new PolicyConfigError(`${path}.perCurrency`, 'must be an object of currency code to threshold');
@@ -46,10 +55,15 @@ export function parseLargePaymentAlertPolicy(config: unknown, path = 'largePayme
   }) as LargePaymentAlertPolicy;
 }
 
-export const DEFAULT_LARGE_PAYMENT_ALERT_POLICY = parseLargePaymentAlertPolicy(DEFAULT_LARGE_PAYMENT_ALERT_CONFIG);
+export const DEFAULT_LARGE_PAYMENT_ALERT_POLICY = parseLargePaymentAlertPolicy(
+  DEFAULT_LARGE_PAYMENT_ALERT_CONFIG,
+);
 
 /** The threshold the amount exceeds, or `undefined` when no alert is due. */
-export function largePaymentThresholdExceeded(policy: LargePaymentAlertPolicy, amount: Money): string | undefined {
+export function largePaymentThresholdExceeded(
+  policy: LargePaymentAlertPolicy,
+  amount: Money,
+): string | undefined {
   const threshold = Object.prototype.hasOwnProperty.call(policy.perCurrency, amount.currency)
     ? policy.perCurrency[amount.currency]
     : policy.defaultThreshold;

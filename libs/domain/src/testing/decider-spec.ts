@@ -57,7 +57,8 @@ export function spec<State, Command, Event>(decider: Decider<State, Command, Eve
 }
 
 function assertSame(actual: unknown, expected: unknown, what: string): void {
-  if (!deepEqual(actual, expected)) throw new Error(`${what}\nexpected: ${show(expected)}\nactual:   ${show(actual)}`);
+  if (!deepEqual(actual, expected))
+    throw new Error(`${what}\nexpected: ${show(expected)}\nactual:   ${show(actual)}`);
 }
 
 /** Structural equality for plain data; a property set to `undefined` differs from a missing one. */

@@ -9,6 +9,12 @@ export const IBAN = {
   otherDebtor: 'CH9300762011623852957',
 } as const;
 
+/** Accounts in the domestic form, as the domain stores them: a US ABA routing number, a China CNAPS code. */
+export const DOMESTIC = {
+  payee: { number: '000123456789', bankCode: '021000021' },
+  debtor: { number: '6222020200112233', bankCode: '102100099996' },
+} as const;
+
 export const NOW = '2025-03-14T09:30:00.000Z';
 export const TODAY = '2025-03-14';
 

@@ -2,7 +2,11 @@ import { MoneyJson } from '../money';
 import { DomainEvent } from './domain-event';
 import { PayeeJson } from './shared';
 
-/** Schema version 2: the payee became `{ name, account: { iban } }` (v1 had flat `payeeName`, `payeeIban`). */
+/**
+ * Schema version 2: the payee became `{ name, account: { iban } }` (v1 had flat `payeeName`, `payeeIban`).
+ * The account may also be `{ number, bankCode }`: an added form, not a new version, since every v2 event
+ * stored before it is still a valid `AccountJson`.
+ */
 export interface ClaimSubmittedData {
   readonly claimId: string;
   /** Subject of the person who submitted the claim and will be reimbursed. */

@@ -22,7 +22,11 @@ export interface PaymentDispatchedData {
 
 /** A rejected payment sent again, with the corrected details in full. */
 export interface PaymentRedispatchedData extends PaymentDispatchedData {
-  /** Which details changed since the rejected attempt; empty when the payment is simply retried. */
+  /**
+   * Which details changed since the rejected attempt; empty when the payment is simply retried. `payee` is
+   * now a corrected name only (older events may show an account change): the domain refuses another payee
+   * account than the approved claim's.
+   */
   readonly corrected: readonly ('payee' | 'debtorAccount' | 'requestedExecutionDate')[];
 }
 

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import {
   AdapterHealth,
@@ -19,6 +20,7 @@ import {
   Upcasters,
   WrongExpectedVersionError,
 } from '@ledger/events';
+import { startWriter, WriteBatchResult, WriteRequest } from './embedded-writer';
 
 export interface EmbeddedEventStoreOptions {
   /** Path of the SQLite file. */
@@ -32,7 +34,6 @@ export interface EmbeddedEventStoreOptions {
 
 interface PendingAppend {
   readonly stream: string;
-  readonly events: readonly LedgerEvent[];
   readonly expected: ExpectedRevision;
   readonly resolve: (result: AppendResult) => void;
   readonly reject: (error: unknown) => void;
@@ -64,9 +65,9 @@ const SCHEMA = `
  * The event log in one SQLite file (WAL mode, `synchronous=FULL`): an append is acknowledged only
  * after its transaction is on disk, so it survives `kill -9` and power loss.
  *
- * Group commit: appends that arrive while the event loop is busy are queued and written in one
- * transaction, one fsync for all of them. Each append in the group is still checked and applied on
- * its own (a savepoint each), so one writer's wrong expected revision fails only that writer.
+ * Writes go through one writer thread (see embedded-writer.ts) that commits every append waiting for
+ * it in one transaction, one fsync for the group; the main thread reads through its own connection
+ * and keeps serving while the writer syncs.
  *
  * SQLite admits one writer at a time, so positions become visible strictly in order: a reader that
  * sees position N has seen every position below N. Subscriptions rely on that to hand over from
@@ -78,17 +79,17 @@ export class EmbeddedEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
   private readonly appended = new EventEmitter();
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
+  private readonly writer: Worker;
+  private readonly pending = new Map<number, PendingAppend>();
+  private nextRequestId = 1;
   private closed = false;
   private readonly subscriptions = new Set<EmbeddedSubscription>();
   /** Commits made and appends they carried: group commit at work shows as appends > commits. */
   readonly stats = { commits: 0, appends: 0 };
 
-  private readonly lastRevisionStmt: Database.Statement<[string], { revision: number } | undefined>;
-  private readonly eventIdAtStmt: Database.Statement<[string, number]>;
-  private readonly insertStmt: Database.Statement<[string, number, string, string, string, string]>;
   private readonly headStmt: Database.Statement<[]>;
+  private readonly readForwardStmt: Database.Statement<[string, number, number]>;
+  private readonly readBackwardStmt: Database.Statement<[string, number, number]>;
   private readonly readAllStmts = new Map<string, Database.Statement>();
 
   constructor(options: EmbeddedEventStoreOptions) {
@@ -96,7 +97,7 @@ export class EmbeddedEventStore implements EventStore {
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    // Another process (a replay, a second app) may hold the write lock for a moment.
+    // The writer thread (or another process) may hold the write lock for a moment.
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.upcasters = options.upcasters;
@@ -104,16 +105,28 @@ export class EmbeddedEventStore implements EventStore {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.appended.setMaxListeners(0);
 
-    this.lastRevisionStmt = this.db.prepare(
-      'SELECT max(revision) AS revision FROM events WHERE stream_id = ?',
-    );
-    this.eventIdAtStmt = this.db
-      .prepare('SELECT event_id FROM events WHERE stream_id = ? AND revision = ?')
-      .pluck() as Database.Statement<[string, number]>;
-    this.insertStmt = this.db.prepare(
-      'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
-    );
     this.headStmt = this.db.prepare('SELECT max(position) FROM events').pluck();
+    this.readForwardStmt = this.db
+      .prepare(
+        `SELECT position, stream_id, revision, type, data, metadata FROM events
+         WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
+      )
+      .raw() as Database.Statement<[string, number, number]>;
+    this.readBackwardStmt = this.db
+      .prepare(
+        `SELECT position, stream_id, revision, type, data, metadata FROM events
+         WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
+      )
+      .raw() as Database.Statement<[string, number, number]>;
+
+    this.writer = startWriter(options.file);
+    this.writer.on('message', (result: WriteBatchResult | { closed: true }) => this.onWritten(result));
+    this.writer.on('error', (error) => {
+      for (const pending of this.pending.values()) pending.reject(error);
+      this.pending.clear();
+    });
+    // The writer keeps the process alive only while appends wait for it.
+    this.writer.unref();
   }
 
   appendToStream(
@@ -123,129 +136,64 @@ export class EmbeddedEventStore implements EventStore {
   ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
+    const id = this.nextRequestId++;
+    const expected = options.expectedRevision;
+    const request: WriteRequest = {
+      id,
+      stream,
+      expected: typeof expected === 'bigint' ? expected.toString() : expected,
+      // Serialised now: a caller that changes its objects after the call cannot change what is written.
+      events: events.map((e) => ({
+        eventId: e.metadata.eventId,
+        type: e.type,
+        data: JSON.stringify(e.data),
+        metadata: JSON.stringify(e.metadata),
+      })),
+    };
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ stream, events, expected: options.expectedRevision, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.pending.size === 0) this.writer.ref();
+      this.pending.set(id, { stream, expected, resolve, reject });
+      this.writer.postMessage(request);
     });
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const group = this.queue;
-    this.queue = [];
-    if (group.length === 0) return;
-    const outcomes: Array<{ ok: true; result: AppendResult } | { ok: false; error: unknown }> = [];
-    let head = -1;
-    try {
-      this.db.transaction(() => {
-        for (const pending of group) {
-          try {
-            const result = this.appendOne(pending);
-            outcomes.push({ ok: true, result });
-            head = Math.max(head, Number(result.position));
-          } catch (error) {
-            outcomes.push({ ok: false, error });
-          }
-        }
-      })();
-    } catch (error) {
-      // The commit itself failed (disk full, I/O error): nothing of the group is durable.
-      for (const pending of group) pending.reject(error);
-      return;
-    }
+  private onWritten(result: WriteBatchResult | { closed: true }): void {
+    if ('closed' in result) return;
     this.stats.commits += 1;
-    this.stats.appends += group.length;
-    group.forEach((pending, i) => {
-      const outcome = outcomes[i];
-      if (outcome.ok) pending.resolve(outcome.result);
-      else pending.reject(outcome.error);
-    });
-    if (head >= 0) this.appended.emit('appended', head);
-  }
-
-  /** Runs inside the group's transaction, in a savepoint of its own. */
-  private appendOne(pending: PendingAppend): AppendResult {
-    return this.db.transaction((): AppendResult => {
-      const { stream, events, expected } = pending;
-      const last = this.lastRevisionStmt.get(stream)?.revision;
-      const actual = last === null || last === undefined ? -1 : last;
-      if (!revisionMatches(expected, actual)) {
-        const replay = this.idempotentReplay(stream, events, expected, actual);
-        if (replay) return replay;
-        throw new WrongExpectedVersionError(stream, expected, actual === -1 ? 'no_stream' : BigInt(actual));
+    this.stats.appends += result.outcomes.length;
+    for (const outcome of result.outcomes) {
+      const pending = this.pending.get(outcome.id);
+      if (!pending) continue;
+      this.pending.delete(outcome.id);
+      if (outcome.ok) {
+        pending.resolve({
+          nextExpectedRevision: BigInt(outcome.revision),
+          position: BigInt(outcome.position),
+        });
+      } else if ('actual' in outcome) {
+        const actual = outcome.actual === -1 ? ('no_stream' as const) : BigInt(outcome.actual);
+        pending.reject(new WrongExpectedVersionError(pending.stream, pending.expected, actual));
+      } else {
+        pending.reject(new Error(`append to ${pending.stream} failed: ${outcome.message}`));
       }
-      let position = 0;
-      let revision = actual;
-      for (const event of events) {
-        revision += 1;
-        const info = this.insertStmt.run(
-          stream,
-          revision,
-          event.metadata.eventId,
-          event.type,
-          JSON.stringify(event.data),
-          JSON.stringify(event.metadata),
-        );
-        position = Number(info.lastInsertRowid);
-      }
-      return { nextExpectedRevision: BigInt(revision), position: BigInt(position) };
-    })();
-  }
-
-  /**
-   * A retry of an append that already succeeded: the same event ids stand right after the expected
-   * revision (or, for `any`, at the end of the stream). EventStoreDB answers those with the original
-   * result, and so do we.
-   */
-  private idempotentReplay(
-    stream: string,
-    events: readonly LedgerEvent[],
-    expected: ExpectedRevision,
-    actual: number,
-  ): AppendResult | undefined {
-    let first: number;
-    if (typeof expected === 'bigint') first = Number(expected) + 1;
-    else if (expected === 'no_stream') first = 0;
-    else return undefined;
-    if (first + events.length - 1 > actual) return undefined;
-    for (let i = 0; i < events.length; i++) {
-      if (this.eventIdAtStmt.get(stream, first + i) !== events[i].metadata.eventId) return undefined;
     }
-    const lastRevision = first + events.length - 1;
-    const position = this.db
-      .prepare('SELECT position FROM events WHERE stream_id = ? AND revision = ?')
-      .pluck()
-      .get(stream, lastRevision) as number;
-    return { nextExpectedRevision: BigInt(lastRevision), position: BigInt(position) };
+    if (this.pending.size === 0) this.writer.unref();
+    if (result.head >= 0) this.appended.emit('appended', result.head);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
     const backwards = options.direction === 'backwards' || options.fromRevision === 'end';
     const from = options.fromRevision;
     const limit = options.maxCount ?? -1;
-    let rows: Row[];
-    if (backwards) {
-      const start = typeof from === 'bigint' ? Number(from) : Number.MAX_SAFE_INTEGER;
-      rows = this.db
-        .prepare(
-          `SELECT position, stream_id, revision, type, data, metadata FROM events
-           WHERE stream_id = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`,
-        )
-        .raw()
-        .all(stream, start, limit) as Row[];
-    } else {
-      const start = typeof from === 'bigint' ? Number(from) : 0;
-      rows = this.db
-        .prepare(
-          `SELECT position, stream_id, revision, type, data, metadata FROM events
-           WHERE stream_id = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`,
-        )
-        .raw()
-        .all(stream, start, limit) as Row[];
-    }
+    const rows = (
+      backwards
+        ? this.readBackwardStmt.all(
+            stream,
+            typeof from === 'bigint' ? Number(from) : Number.MAX_SAFE_INTEGER,
+            limit,
+          )
+        : this.readForwardStmt.all(stream, typeof from === 'bigint' ? Number(from) : 0, limit)
+    ) as Row[];
     return rows.map((row) => this.decode(row));
   }
 
@@ -336,8 +284,15 @@ export class EmbeddedEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
-    // Let queued appends finish: they were accepted before close was asked for.
-    while (this.queue.length > 0 || this.flushScheduled) await new Promise((r) => setImmediate(r));
+    // Appends already handed to the writer finish: they were accepted before close was asked for.
+    this.writer.ref();
+    const writerDone = new Promise<void>((resolve) => {
+      this.writer.on('message', (message: { closed?: true }) => message.closed && resolve());
+      this.writer.once('exit', () => resolve());
+    });
+    this.writer.postMessage({ close: true });
+    await writerDone;
+    await this.writer.terminate();
     this.db.close();
   }
 
@@ -372,13 +327,6 @@ export class EmbeddedEventStore implements EventStore {
     };
     return this.upcasters ? this.upcasters.upcast(event) : event;
   }
-}
-
-function revisionMatches(expected: ExpectedRevision, actual: number): boolean {
-  if (expected === 'any') return true;
-  if (expected === 'no_stream') return actual === -1;
-  if (expected === 'stream_exists') return actual >= 0;
-  return BigInt(actual) === expected;
 }
 
 function filterParams(filter?: EventFilter): Array<string | number> {

@@ -1,6 +1,7 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE, EventStore, ledgerUpcasters } from '@ledger/events';
-import { HealthController, HealthRegistry } from '../health/health';
+import { HealthRegistry } from '../health/health';
+import { PlatformModule } from '../platform.module';
 import { createEventStore } from './create-event-store';
 
 /**
@@ -9,12 +10,11 @@ import { createEventStore } from './create-event-store';
  */
 @Global()
 @Module({
+  imports: [PlatformModule],
   providers: [
     { provide: EVENT_STORE, useFactory: (): EventStore => createEventStore(process.env, ledgerUpcasters) },
-    HealthRegistry,
   ],
-  controllers: [HealthController],
-  exports: [EVENT_STORE, HealthRegistry],
+  exports: [EVENT_STORE],
 })
 export class EventStoreModule implements OnApplicationShutdown {
   constructor(

@@ -1,6 +1,7 @@
 import { Controller, Get, Injectable, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { AdapterHealth } from '@ledger/events';
+import { Public } from '../auth/auth.guard';
 
 export interface HealthCheck {
   readonly name: string;
@@ -32,6 +33,7 @@ export class HealthRegistry {
   }
 }
 
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(private readonly registry: HealthRegistry) {}

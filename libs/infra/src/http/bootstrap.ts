@@ -2,6 +2,8 @@ import { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { JsonLogger } from '../logging/json-logger';
+import { buildOpenApiDocument } from './openapi';
+import { ProblemFilter, validationPipe } from './problem';
 
 export interface HttpAppOptions {
   readonly service: string;
@@ -26,6 +28,11 @@ export async function bootstrapHttpApp(
       abortOnError: false,
     },
   );
+  app.useGlobalFilters(new ProblemFilter(logger));
+  app.useGlobalPipes(validationPipe());
+  // Errors Fastify raises before a route runs (malformed JSON, wrong media type, too large) reach the
+  // same filter through Nest's own Fastify error handler.
+  buildOpenApiDocument(app, options.service);
   const port = options.port ?? Number(process.env.PORT ?? 3000);
   const host = options.host ?? process.env.HOST ?? '0.0.0.0';
   await app.listen(port, host);

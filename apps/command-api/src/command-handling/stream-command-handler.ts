@@ -1,0 +1,184 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  currentSchemaVersion,
+  DomainEvent,
+  EVENT_STORE,
+  EventStore,
+  LedgerEvent,
+  RecordedEvent,
+  WrongExpectedVersionError,
+} from '@ledger/events';
+import { Command, Decider } from '@ledger/domain';
+import { ProblemError } from '@ledger/infra';
+import { CommandContext } from './command-context';
+import { eventIdFor } from './command-identity';
+
+export interface StreamView<State> {
+  readonly streamId: string;
+  readonly state: State;
+  readonly events: readonly RecordedEvent[];
+  /** Revision of the last event, -1n for a stream that does not exist. */
+  readonly revision: bigint;
+}
+
+/** The outcome of one command on one stream. */
+export interface Handled<State> {
+  readonly state: State;
+  /** Events this command appended (or had appended, for a retried request); empty when it changed nothing. */
+  readonly events: readonly DomainEvent[];
+  /** Global position of the last event written by this command, for read-your-writes; null if none. */
+  readonly position: bigint | null;
+  readonly revision: bigint;
+  /** True when this was a retry of a request already carried out: nothing new was written. */
+  readonly replayed: boolean;
+}
+
+/** Decided but not yet appended: lets a use case check several streams before writing any of them. */
+export interface Prepared<State> {
+  readonly view: StreamView<State>;
+  readonly decided: readonly DomainEvent[];
+  readonly stateAfter: State;
+  readonly replay?: Handled<State>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The one way commands change the ledger: read the stream, fold it with the decider, decide, append
+ * with the expected revision. A conflict with a concurrent writer re-reads and decides again, so no
+ * update is lost and a command that became invalid meanwhile is refused with the domain's own
+ * reason. A refused command appends nothing.
+ */
+@Injectable()
+export class StreamCommandHandler {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+
+  async read<State, Event extends DomainEvent>(
+    streamId: string,
+    decider: Decider<State, never, Event>,
+  ): Promise<StreamView<State>> {
+    const events = await this.store.readStream(streamId);
+    const state = events.reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
+    return { streamId, state, events, revision: events.length ? events[events.length - 1].revision : -1n };
+  }
+
+  async handle<State, C extends Command, Event extends DomainEvent>(
+    streamId: string,
+    decider: Decider<State, C, Event>,
+    command: C,
+    context: CommandContext,
+  ): Promise<Handled<State>> {
+    for (let attempt = 1; ; attempt++) {
+      const prepared = await this.prepare(streamId, decider, command, context);
+      if (prepared.replay) return prepared.replay;
+      try {
+        return await this.commit(prepared, context);
+      } catch (error) {
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (context.ifMatch !== undefined) throw stale(streamId, context.ifMatch);
+        if (attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async prepare<State, C extends Command, Event extends DomainEvent>(
+    streamId: string,
+    decider: Decider<State, C, Event>,
+    command: C,
+    context: CommandContext,
+  ): Promise<Prepared<State>> {
+    const view = await this.read(streamId, decider as Decider<State, never, Event>);
+    const replay = this.replayOf(view, decider as Decider<State, never, Event>, context);
+    if (replay) return { view, decided: [], stateAfter: view.state, replay };
+    if (context.ifMatch !== undefined && view.revision !== context.ifMatch)
+      throw stale(streamId, context.ifMatch);
+    const decided = decider.decide(command, view.state);
+    const stateAfter = decided.reduce((s, e) => decider.evolve(s, e), view.state);
+    return { view, decided, stateAfter };
+  }
+
+  /** Appends what `prepare` decided, under the revision it read. Throws WrongExpectedVersionError on a race. */
+  async commit<State>(prepared: Prepared<State>, context: CommandContext): Promise<Handled<State>> {
+    const { view, decided, stateAfter } = prepared;
+    if (prepared.replay) return prepared.replay;
+    if (decided.length === 0) {
+      return { state: view.state, events: [], position: null, revision: view.revision, replayed: false };
+    }
+    const events: LedgerEvent[] = decided.map((event, index) => ({
+      type: event.type,
+      data: event.data,
+      metadata: {
+        eventId: eventIdFor(
+          context.metadata.commandId,
+          view.streamId,
+          context.requestHash,
+          index,
+          event.type,
+        ),
+        correlationId: context.correlationId,
+        causationId: context.metadata.commandId,
+        actor: context.metadata.actor,
+        ...(context.idempotencyKey
+          ? { idempotencyKey: context.idempotencyKey, requestHash: context.requestHash }
+          : {}),
+        occurredAt: context.metadata.now,
+        schemaVersion: currentSchemaVersion(event.type),
+      },
+    }));
+    const result = await this.store.appendToStream(view.streamId, events, {
+      expectedRevision: view.revision === -1n ? 'no_stream' : view.revision,
+    });
+    return {
+      state: stateAfter,
+      events: decided,
+      position: result.position,
+      revision: result.nextExpectedRevision,
+      replayed: false,
+    };
+  }
+
+  /**
+   * A request whose idempotency key this caller already used on this stream: the same request gets
+   * the first outcome back; a different one under the same key is refused (422).
+   */
+  private replayOf<State, Event extends DomainEvent>(
+    view: StreamView<State>,
+    decider: Decider<State, never, Event>,
+    context: CommandContext,
+  ): Handled<State> | undefined {
+    if (!context.idempotencyKey) return undefined;
+    const earlier = view.events.filter(
+      (e) =>
+        e.metadata.idempotencyKey === context.idempotencyKey &&
+        e.metadata.actor.subject === context.metadata.actor.subject,
+    );
+    if (earlier.length === 0) return undefined;
+    if (earlier[0].metadata.requestHash !== context.requestHash) {
+      throw new ProblemError(
+        422,
+        'IDEMPOTENCY.KEY_REUSED',
+        'this Idempotency-Key was already used for a different request; use a new key for a new request',
+      );
+    }
+    // The state right after the first request, so the retry sees the answer the first one got.
+    const last = earlier[earlier.length - 1];
+    const state = view.events
+      .filter((e) => e.revision <= last.revision)
+      .reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
+    return {
+      state,
+      events: earlier.map((e) => ({ type: e.type, data: e.data })),
+      position: last.position,
+      revision: last.revision,
+      replayed: true,
+    };
+  }
+}
+
+function stale(streamId: string, ifMatch: bigint): ProblemError {
+  return new ProblemError(
+    412,
+    'PRECONDITION.STALE',
+    `${streamId} is no longer at revision ${ifMatch}; read it again before deciding`,
+  );
+}

@@ -1,0 +1,3 @@
+export * from './jwt-verifier';
+export * from './auth.guard';
+export * from './auth.module';
