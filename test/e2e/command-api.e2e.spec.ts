@@ -471,6 +471,89 @@ describe('command API over HTTP (embedded adapters)', () => {
     });
   });
 
+  describe('after a bank rejection (recorded here as the bank connector would)', () => {
+    async function rejectedPayment(): Promise<{ claimId: string; paymentId: string }> {
+      const { body: claim } = await submit('alice', { amount: { value: '75.00', currency: 'EUR' } });
+      await approve(claim.claimId, 'mike');
+      const dispatched = await api.post<{ payments: Array<{ paymentId: string }> }>(
+        '/payments/dispatch',
+        tokens.tina,
+        {
+          claimIds: [claim.claimId],
+          debtorAccount: { iban: 'GB82WEST12345698765432' },
+        },
+      );
+      const paymentId = dispatched.body.payments[0].paymentId;
+      const stream = await log.readStream(`payment-${paymentId}`);
+      const { attempt } = stream[0].data as { attempt: number };
+      await log.appendToStream(
+        `payment-${paymentId}`,
+        [
+          {
+            type: 'PaymentRejectedByBank',
+            data: {
+              paymentId,
+              claimId: claim.claimId,
+              receiptId: randomUUID(),
+              attempt,
+              batchId,
+              reasonCode: 'AC04',
+              reasonText: 'Closed account',
+            },
+            metadata: {
+              eventId: randomUUID(),
+              correlationId: 'bank',
+              causationId: 'bank',
+              actor: { subject: 'bank-connector', roles: ['bank-connector'] },
+              occurredAt: new Date().toISOString(),
+              schemaVersion: 1,
+            },
+          },
+        ],
+        { expectedRevision: stream[stream.length - 1].revision },
+      );
+      return { claimId: claim.claimId, paymentId };
+    }
+
+    it('a treasurer re-dispatches it with a corrected debtor account, as a batch of its own', async () => {
+      const { paymentId } = await rejectedPayment();
+      const reply = await api.post<{ status: string; batchId: string }>(
+        `/payments/${paymentId}/redispatch`,
+        tokens.tina,
+        {
+          correctedDebtorAccount: { iban: 'DE89370400440532013000' },
+        },
+      );
+      expect(reply.status).toBe(202);
+      expect(reply.body.status).toBe('dispatched');
+      const batch = await log.readStream(`paymentBatch-${reply.body.batchId}`);
+      expect(batch.map((e) => e.type)).toEqual(['PaymentBatchDispatched']);
+      await refused(409, 'PAYMENT.NOT_REJECTED', () =>
+        api.post(`/payments/${paymentId}/redispatch`, tokens.tina, {}),
+      );
+    });
+
+    it('refuses to send it to another payee account: that needs a new claim', async () => {
+      const { paymentId } = await rejectedPayment();
+      await refused(403, 'PAYMENT.PAYEE_ACCOUNT_CHANGE_NEEDS_NEW_CLAIM', () =>
+        api.post(`/payments/${paymentId}/redispatch`, tokens.tina, {
+          correctedPayee: { name: 'Someone Else', account: { iban: 'GB82WEST12345698765432' } },
+        }),
+      );
+    });
+
+    it('a treasurer cancels it: the claim ends cancelled', async () => {
+      const { claimId, paymentId } = await rejectedPayment();
+      const reply = await api.post<{ status: string }>(`/payments/${paymentId}/cancellation`, tokens.tina, {
+        reason: 'Payee left',
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.status).toBe('cancelled');
+      const claim = await api.get<{ status: string }>(`/claims/${claimId}`, tokens.alice);
+      expect(claim.body.status).toBe('cancelled');
+    });
+  });
+
   it('serves the OpenAPI document at /docs', async () => {
     const docs = await api.request<{ openapi: string; paths: Record<string, unknown> }>('GET', '/docs');
     expect(docs.status).toBe(200);

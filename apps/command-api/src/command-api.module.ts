@@ -13,6 +13,9 @@ import { StreamCommandHandler } from './command-handling/stream-command-handler'
 import { LEDGER_DECIDERS, ledgerDecidersFromEnv } from './config/ledger-policies';
 import { DispatchToBankHandler } from './payments/dispatch-to-bank/dispatch-to-bank.handler';
 import { DispatchToBankHttpController } from './payments/dispatch-to-bank/dispatch-to-bank.http.controller';
+import { CancelPaymentHandler } from './payments/cancel-payment/cancel-payment.handler';
+import { PaymentCommandsHttpController } from './payments/payment-commands.http.controller';
+import { RedispatchPaymentHandler } from './payments/redispatch-payment/redispatch-payment.handler';
 
 /** The write side: HTTP commands for internal services (claims, approvals, dispatch). */
 @Module({
@@ -24,6 +27,7 @@ import { DispatchToBankHttpController } from './payments/dispatch-to-bank/dispat
     WithdrawClaimHttpController,
     GetClaimHttpController,
     DispatchToBankHttpController,
+    PaymentCommandsHttpController,
     ...(process.env.LEDGER_BENCH_ROUTES === '1' ? [BenchHttpController] : []),
   ],
   providers: [
@@ -32,6 +36,8 @@ import { DispatchToBankHttpController } from './payments/dispatch-to-bank/dispat
     SubmitClaimHandler,
     DecideClaimHandler,
     DispatchToBankHandler,
+    RedispatchPaymentHandler,
+    CancelPaymentHandler,
   ],
 })
 export class CommandApiModule {}

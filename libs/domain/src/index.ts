@@ -13,3 +13,4 @@ export * from './payment/payment-commands';
 export * from './payment/iso20022-reason-codes';
 export * from './payment/payment-decider';
 export * from './duplicate-guard/duplicate-guard-decider';
+export * from './payment-batch/payment-batch-decider';

@@ -20,7 +20,10 @@ export type SubmitClaim = Command<
  * Approves the level now pending. `level`, when given, must be that level: it stops a double click or a
  * race from approving the next level with another of the approver's roles.
  */
-export type ApprovePayment = Command<'ApprovePayment', { readonly claimId: string; readonly level?: string }>;
+export type ApprovePayment = Command<
+  'ApprovePayment',
+  { readonly claimId: string; readonly level?: string; readonly comment?: string }
+>;
 
 export type RejectClaim = Command<'RejectClaim', { readonly claimId: string; readonly reason: string }>;
 

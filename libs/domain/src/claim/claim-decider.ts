@@ -202,9 +202,10 @@ function approvePayment(command: ApprovePayment, state: ClaimState): ClaimEvent[
     );
   }
   requireLevelRole(metadata, level, claimId);
+  const comment = optionalText(command.data.comment, 'comment', 'CLAIM.INVALID_FIELD', 2000);
   const approved: ClaimLevelApproved = {
     type: 'ClaimLevelApproved',
-    data: { claimId, level, levelIndex, approvedBy: metadata.actor.subject },
+    data: { claimId, level, levelIndex, approvedBy: metadata.actor.subject, ...(comment ? { comment } : {}) },
   };
   if (levelIndex + 1 < pending.claim.requiredLevels.length) return [approved];
   return [

@@ -22,9 +22,13 @@ const submit = (data: Partial<SubmitClaim['data']> = {}, actor = CLAIMANT): Subm
   metadata: meta(actor, ['employee']),
 });
 
-const approve = (subject: string, roles: string[], level?: string): ClaimCommand => ({
+const approve = (subject: string, roles: string[], level?: string, comment?: string): ClaimCommand => ({
   type: 'ApprovePayment',
-  data: level === undefined ? { claimId: 'claim-1' } : { claimId: 'claim-1', level },
+  data: {
+    claimId: 'claim-1',
+    ...(level === undefined ? {} : { level }),
+    ...(comment === undefined ? {} : { comment }),
+  },
   metadata: meta(subject, roles),
 });
 const reject = (subject: string, roles: string[], reason = 'No receipt attached'): ClaimCommand => ({
@@ -200,6 +204,31 @@ describe('claim decider', () => {
         .given([submitted()])
         .when(approve('bob', ['manager']))
         .then([levelApproved('manager', 0, 'bob'), approved([{ level: 'manager', approvedBy: 'bob' }])]);
+    });
+
+    it("records the approver's comment with the level", () => {
+      claim
+        .given([threeLevels])
+        .when(approve('bob', ['manager'], undefined, 'Receipts checked'))
+        .then([
+          {
+            type: 'ClaimLevelApproved',
+            data: {
+              claimId: 'claim-1',
+              level: 'manager',
+              levelIndex: 0,
+              approvedBy: 'bob',
+              comment: 'Receipts checked',
+            },
+          },
+        ]);
+    });
+
+    it('refuses a comment longer than 2000 characters', () => {
+      claim
+        .given([threeLevels])
+        .when(approve('bob', ['manager'], undefined, 'x'.repeat(2001)))
+        .thenThrows('CLAIM.INVALID_FIELD');
     });
 
     it('approves one level at a time, in order', () => {

@@ -50,11 +50,17 @@ describe('accounts', () => {
     expect(isIbanAccount(domestic)).toBe(false);
   });
 
+  it('gives a sort code or account number retyped with or without dashes the same label', () => {
+    expect(accountLabel({ number: '31926819', bankCode: '20-00-00' })).toBe(
+      accountLabel({ number: '319-268-19', bankCode: '200000' }),
+    );
+  });
+
   it('labels an account by its identity, normalised, without its BIC', () => {
     expect(accountLabel({ iban: 'de89 3704 0044 0532 0130 00', bic: 'COBADEFFXXX' })).toBe(`iban:${IBAN}`);
-    expect(accountLabel(domestic)).toBe('acct:CN-102100099996:12345678');
+    expect(accountLabel(domestic)).toBe('acct:CN102100099996:12345678');
     expect(accountLabel({ number: '12 34-ab', bankCode: ' 20-00-00 ', bic: 'BARCGB22' })).toBe(
-      'acct:20-00-00:1234-AB',
+      'acct:200000:1234AB',
     );
   });
 });
@@ -116,7 +122,7 @@ describe('duplicateGuardKey', () => {
       value: '2.00',
       currency: 'CNY',
     });
-    expect(key).toBe('acct:CN-102100099996:1234-56|inv:R%C3%89%2F%C3%87U1|CNY:2.00');
+    expect(key).toBe('acct:CN102100099996:123456|inv:R%C3%89%2F%C3%87U1|CNY:2.00');
     expect(key).toMatch(/^[A-Za-z0-9|:.%_~*'()!/-]+$/);
     expect(duplicateGuardStreamId(key)).toBe(`duplicateGuard-${key}`);
   });

@@ -30,6 +30,8 @@ export interface ClaimLevelApprovedData {
   /** 0-based position of the level in `requiredLevels` (a policy may require the same role twice). */
   readonly levelIndex: number;
   readonly approvedBy: string;
+  /** What the approver wrote with the approval, if anything. */
+  readonly comment?: string;
 }
 
 /** Follows the `ClaimLevelApproved` of the last required level, in the same append. */

@@ -4,6 +4,7 @@ export * from './stream-names';
 export * from './duplicate-guard-key';
 export * from './claim-events';
 export * from './payment-events';
+export * from './payment-batch-events';
 export * from './duplicate-guard-events';
 export * from './schema-versions';
 export * from './upcasters';

@@ -1,9 +1,10 @@
 import { CLAIM_EVENT_SCHEMA_VERSIONS, ClaimEvent } from './claim-events';
 import { DUPLICATE_GUARD_EVENT_SCHEMA_VERSIONS, DuplicateGuardEvent } from './duplicate-guard-events';
+import { PAYMENT_BATCH_EVENT_SCHEMA_VERSIONS, PaymentBatchEvent } from './payment-batch-events';
 import { PAYMENT_EVENT_SCHEMA_VERSIONS, PaymentEvent } from './payment-events';
 
 /** Every event any decider of the ledger emits. */
-export type LedgerDomainEvent = ClaimEvent | PaymentEvent | DuplicateGuardEvent;
+export type LedgerDomainEvent = ClaimEvent | PaymentEvent | PaymentBatchEvent | DuplicateGuardEvent;
 export type LedgerEventType = LedgerDomainEvent['type'];
 
 /** The schema version the application stamps in `metadata.schemaVersion` when it appends an event. */
@@ -12,6 +13,7 @@ export const CURRENT_SCHEMA_VERSIONS: { readonly [T in LedgerEventType]: number 
 > = {
   ...CLAIM_EVENT_SCHEMA_VERSIONS,
   ...PAYMENT_EVENT_SCHEMA_VERSIONS,
+  ...PAYMENT_BATCH_EVENT_SCHEMA_VERSIONS,
   ...DUPLICATE_GUARD_EVENT_SCHEMA_VERSIONS,
 };
 

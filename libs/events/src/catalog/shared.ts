@@ -40,7 +40,13 @@ export function isIbanAccount(account: AccountJson): account is IbanAccountJson 
 export function accountLabel(account: AccountJson): string {
   return isIbanAccount(account)
     ? `iban:${normaliseAccountPart(account.iban)}`
-    : `acct:${normaliseAccountPart(account.bankCode)}:${normaliseAccountPart(account.number)}`;
+    : `acct:${normaliseDomesticPart(account.bankCode)}:${normaliseDomesticPart(account.number)}`;
+}
+
+// Domestic numbers and codes are written with dashes or spaces for reading ("20-00-00"); they are
+// not part of the number, and a retyped one must not slip past duplicate detection.
+function normaliseDomesticPart(part: string | undefined): string {
+  return normaliseAccountPart(part).replace(/-/g, '');
 }
 
 export function normaliseIban(iban: string): string {

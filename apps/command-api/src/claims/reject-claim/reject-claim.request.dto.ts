@@ -2,6 +2,6 @@ import { IsString, Length } from 'class-validator';
 
 export class RejectClaimRequestDto {
   @IsString()
-  @Length(1, 2000)
+  @Length(1, 500)
   reason!: string;
 }

@@ -1,7 +1,19 @@
 import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
-import { AccountJson, claimStreamId, paymentStreamId, WrongExpectedVersionError } from '@ledger/events';
-import { ClaimState, DomainError, paymentDispatchCommands } from '@ledger/domain';
+import {
+  AccountJson,
+  claimStreamId,
+  paymentBatchStreamId,
+  paymentStreamId,
+  WrongExpectedVersionError,
+} from '@ledger/events';
+import {
+  ClaimState,
+  DomainError,
+  paymentBatchDecider,
+  paymentDispatchCommands,
+  RecordPaymentBatch,
+} from '@ledger/domain';
 import { ProblemError } from '@ledger/infra';
 import { CommandContext } from '../../command-handling/command-context';
 import { derivedId } from '../../command-handling/command-identity';
@@ -84,6 +96,33 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
         replayed &&= marked.replayed && paid.replayed;
       }),
     );
+    const dispatched = plans.filter((p) => !lost.includes(p.claimId));
+    if (dispatched.length > 0) {
+      // Last: the batch record is what the bank connector turns into one pain.001 message, so it is
+      // written only once every payment in it is.
+      const record: RecordPaymentBatch = {
+        type: 'RecordPaymentBatch',
+        data: {
+          batchId,
+          debtorAccount,
+          requestedExecutionDate,
+          payments: dispatched.map((p) => ({
+            paymentId: p.paymentId,
+            claimId: p.claimId,
+            amount: p.dispatch.data.amount,
+          })),
+        },
+        metadata: context.metadata,
+      };
+      const batch = await this.streams.handle(
+        paymentBatchStreamId(batchId),
+        paymentBatchDecider,
+        record,
+        context,
+      );
+      positions.push(batch.position);
+      replayed &&= batch.replayed || batch.events.length === 0;
+    }
     if (lost.length > 0) {
       // Only a concurrent dispatch of the same claims gets here: those claims are left to the batch that won.
       throw new DomainError(
@@ -92,7 +131,7 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
         {
           claimIds: lost,
           batchId,
-          dispatched: plans.filter((p) => !lost.includes(p.claimId)).map((p) => p.claimId),
+          dispatched: dispatched.map((p) => p.claimId),
         },
       );
     }
