@@ -6,7 +6,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -62,6 +62,8 @@ function claimBody(): string {
 }
 
 interface Figures {
+  /** Server CPU (all threads) per request, in µs: steady however busy the machine is. */
+  cpuMicros: number;
   perSecond: number;
   p50: number;
   p99: number;
@@ -73,7 +75,20 @@ interface Figures {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type RunOptions = Record<string, any>;
 
+let serverPid = 0;
+
+/** User + system CPU time of the server process so far, in µs (from /proc, Linux). */
+function serverCpuMicros(): number {
+  try {
+    const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 async function run(title: string, options: RunOptions, count = 1): Promise<Figures> {
+  const cpuBefore = serverCpuMicros();
   const result = await autocannon({
     connections: CONNECTIONS,
     duration: DURATION,
@@ -81,6 +96,7 @@ async function run(title: string, options: RunOptions, count = 1): Promise<Figur
     url,
   } as autocannon.Options);
   const figures = {
+    cpuMicros: (serverCpuMicros() - cpuBefore) / (result.requests.total / count),
     perSecond: result.requests.average / count,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -96,6 +112,7 @@ async function run(title: string, options: RunOptions, count = 1): Promise<Figur
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-commands-'));
   const server = await startServer(dataDir);
+  serverPid = server.pid ?? 0;
   try {
     const employee = await token('bench-employee', ['employee']);
     const manager = await token('bench-manager', ['manager']);
@@ -147,11 +164,11 @@ async function main(): Promise<void> {
       `\nbench:commands — embedded ledger over HTTP, ${CONNECTIONS} connections, ${DURATION} s each (node ${process.version})\n`,
     );
     console.log(
-      `${'measure'.padEnd(50)}${'per second'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'of ceiling'.padStart(12)}${'errors'.padStart(8)}`,
+      `${'measure'.padEnd(50)}${'per second'.padStart(12)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'of ceiling'.padStart(12)}${'server CPU µs'.padStart(15)}${'errors'.padStart(8)}`,
     );
     for (const [label, f] of rows) {
       console.log(
-        `${label.padEnd(50)}${Math.round(f.perSecond).toLocaleString('en-US').padStart(12)}${String(f.p50).padStart(9)}${String(f.p99).padStart(9)}${`${((f.perSecond / noop.perSecond) * 100).toFixed(1)}%`.padStart(12)}${String(f.errors + f.non2xx).padStart(8)}`,
+        `${label.padEnd(50)}${Math.round(f.perSecond).toLocaleString('en-US').padStart(12)}${String(f.p50).padStart(9)}${String(f.p99).padStart(9)}${`${((f.perSecond / noop.perSecond) * 100).toFixed(1)}%`.padStart(12)}${Math.round(f.cpuMicros).toLocaleString('en-US').padStart(15)}${String(f.errors + f.non2xx).padStart(8)}`,
       );
     }
     console.log(

@@ -496,7 +496,6 @@ describe('command API over HTTP (embedded adapters)', () => {
               claimId: claim.claimId,
               receiptId: randomUUID(),
               attempt,
-              batchId,
               reasonCode: 'AC04',
               reasonText: 'Closed account',
             },

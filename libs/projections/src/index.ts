@@ -1,2 +1,3 @@
 export * from './projection';
 export * from './read-store.port';
+export * from './projections';

@@ -2,6 +2,7 @@ import { CLAIM_EVENT_TYPES, isClaimEvent } from './claim-events';
 import { DUPLICATE_GUARD_EVENT_TYPES } from './duplicate-guard-events';
 import { duplicateGuardKey, duplicateGuardKeyForClaim } from './duplicate-guard-key';
 import { isPaymentEvent, PAYMENT_EVENT_TYPES } from './payment-events';
+import { PAYMENT_BATCH_EVENT_TYPES } from './payment-batch-events';
 import { AccountJson, accountLabel, isIbanAccount } from './shared';
 import { CURRENT_SCHEMA_VERSIONS, currentSchemaVersion } from './schema-versions';
 import {
@@ -188,7 +189,12 @@ describe('duplicateGuardKey', () => {
 
 describe('schema versions', () => {
   it('lists every event type once, ClaimSubmitted at version 2', () => {
-    const all = [...CLAIM_EVENT_TYPES, ...PAYMENT_EVENT_TYPES, ...DUPLICATE_GUARD_EVENT_TYPES];
+    const all = [
+      ...CLAIM_EVENT_TYPES,
+      ...PAYMENT_EVENT_TYPES,
+      ...PAYMENT_BATCH_EVENT_TYPES,
+      ...DUPLICATE_GUARD_EVENT_TYPES,
+    ];
     expect(new Set(all).size).toBe(all.length);
     expect(Object.keys(CURRENT_SCHEMA_VERSIONS).sort()).toEqual([...all].sort());
     expect(currentSchemaVersion('ClaimSubmitted')).toBe(2);

@@ -26,3 +26,7 @@ export type PaymentBatchEventType = PaymentBatchEvent['type'];
 export const PAYMENT_BATCH_EVENT_SCHEMA_VERSIONS: { readonly [T in PaymentBatchEventType]: number } = {
   PaymentBatchDispatched: 1,
 };
+
+export const PAYMENT_BATCH_EVENT_TYPES = Object.keys(
+  PAYMENT_BATCH_EVENT_SCHEMA_VERSIONS,
+) as readonly PaymentBatchEventType[];

@@ -1,0 +1,211 @@
+import { RecordedEvent } from '@ledger/events';
+import { ACCOUNTS, dispatch, outcome, redispatch } from '../testing/fixtures';
+import { History, instant } from '../testing/history';
+import { DocumentMap, projectAll } from '../testing/in-memory-runner';
+import { PAYMENT_BATCHES, PAYMENTS, paymentsProjection } from './payments.projection';
+
+const payment = (store: DocumentMap, id = 'pay-1') => store.get(`${PAYMENTS}/${id}`);
+const batch = (store: DocumentMap, id: string) => store.get(`${PAYMENT_BATCHES}/${id}`);
+const counts = (over: Record<string, number>) => ({
+  dispatched: 0,
+  accepted: 0,
+  settled: 0,
+  rejected: 0,
+  returned: 0,
+  cancelled: 0,
+  ...over,
+});
+
+function dispatchedBatch(): History {
+  const history = new History();
+  history.add({ type: 'PaymentDispatched', data: dispatch() }, { at: instant(60) });
+  history.add(
+    {
+      type: 'PaymentDispatched',
+      data: dispatch({ paymentId: 'pay-2', claimId: 'claim-2', amount: { value: '0.5', currency: 'EUR' } }),
+    },
+    { at: instant(61) },
+  );
+  history.add(
+    {
+      type: 'PaymentDispatched',
+      data: dispatch({ paymentId: 'pay-3', claimId: 'claim-3', amount: { value: '5000', currency: 'JPY' } }),
+    },
+    { at: instant(62) },
+  );
+  return history;
+}
+
+describe('paymentsProjection', () => {
+  it('records a dispatched payment and its batch with counts and totals per currency', () => {
+    const store = projectAll(paymentsProjection, dispatchedBatch().events);
+    expect(payment(store)).toStrictEqual({
+      _id: 'pay-1',
+      paymentId: 'pay-1',
+      claimId: 'claim-1',
+      batchId: 'batch-1',
+      status: 'dispatched',
+      amount: { value: '1234.50', currency: 'EUR' },
+      payee: { name: 'Alice Martin', account: ACCOUNTS.payee },
+      payeeAccountLabel: 'iban:DE89370400440532013000',
+      debtorAccount: ACCOUNTS.debtor,
+      debtorAccountLabel: 'iban:GB33BUKB20201555555555',
+      requestedExecutionDate: '2025-03-14',
+      attempt: 1,
+      attempts: [{ attempt: 1, batchId: 'batch-1' }],
+      dispatchedAt: instant(60),
+      updatedAt: instant(60),
+      timeline: [{ at: instant(60), status: 'dispatched', attempt: 1, batchId: 'batch-1' }],
+      lastPosition: 107,
+    });
+    expect(batch(store, 'batch-1')).toStrictEqual({
+      _id: 'batch-1',
+      batchId: 'batch-1',
+      payments: { 'pay-1': 'dispatched', 'pay-2': 'dispatched', 'pay-3': 'dispatched' },
+      counts: counts({ dispatched: 3 }),
+      totals: { EUR: '1235.00', JPY: '5000' },
+      createdAt: instant(60),
+      updatedAt: instant(62),
+      lastPosition: 121,
+    });
+  });
+
+  it('finds the batch of a bank outcome through the payment, and follows accepted then settled', () => {
+    const history = dispatchedBatch();
+    const accepted = history.add(
+      { type: 'PaymentAcceptedByBank', data: outcome('r-1') },
+      { at: instant(120) },
+    );
+    history.add(
+      { type: 'PaymentSettled', data: { ...outcome('r-2'), bankReference: 'BANK-7' } },
+      { at: instant(180) },
+    );
+    const store = projectAll(paymentsProjection, history.events);
+    expect(paymentsProjection.touches(accepted)).toEqual([{ collection: PAYMENTS, id: 'pay-1' }]);
+    expect(paymentsProjection.touches(accepted, store)).toEqual([
+      { collection: PAYMENTS, id: 'pay-1' },
+      { collection: PAYMENT_BATCHES, id: 'batch-1' },
+    ]);
+    expect(payment(store)).toMatchObject({
+      status: 'settled',
+      bankReference: 'BANK-7',
+      updatedAt: instant(180),
+    });
+    expect((payment(store)?.timeline as unknown[]).slice(1)).toEqual([
+      { at: instant(120), status: 'accepted', attempt: 1, batchId: 'batch-1', receiptId: 'r-1' },
+      {
+        at: instant(180),
+        status: 'settled',
+        attempt: 1,
+        batchId: 'batch-1',
+        receiptId: 'r-2',
+        bankReference: 'BANK-7',
+      },
+    ]);
+    expect(batch(store, 'batch-1')).toMatchObject({
+      payments: { 'pay-1': 'settled', 'pay-2': 'dispatched', 'pay-3': 'dispatched' },
+      counts: counts({ dispatched: 2, settled: 1 }),
+      updatedAt: instant(180),
+    });
+  });
+
+  it('keeps a rejected attempt in its batch and puts the redispatch in a new one', () => {
+    const history = dispatchedBatch();
+    history.add(
+      {
+        type: 'PaymentRejectedByBank',
+        data: { ...outcome('r-1'), reasonCode: 'AC04', reasonText: 'Closed' },
+      },
+      { at: instant(120) },
+    );
+    const rejected = projectAll(paymentsProjection, history.events);
+    expect(payment(rejected)).toMatchObject({ status: 'rejected', reasonCode: 'AC04', reasonText: 'Closed' });
+
+    history.add(
+      {
+        type: 'PaymentRedispatched',
+        data: redispatch({ debtorAccount: ACCOUNTS.otherDebtor, corrected: ['debtorAccount'] }),
+      },
+      { at: instant(180) },
+    );
+    history.add(
+      { type: 'PaymentReturned', data: { ...outcome('r-0', 1), reasonCode: 'AC04', reasonText: 'late' } },
+      { at: instant(200) },
+    );
+    const store = projectAll(paymentsProjection, history.events);
+    const doc = payment(store);
+    expect(doc).toMatchObject({
+      status: 'dispatched',
+      batchId: 'batch-2',
+      attempt: 2,
+      debtorAccountLabel: 'iban:CH9300762011623852957',
+      dispatchedAt: instant(60),
+      updatedAt: instant(200),
+      attempts: [
+        { attempt: 1, batchId: 'batch-1' },
+        { attempt: 2, batchId: 'batch-2' },
+      ],
+    });
+    expect(doc).not.toHaveProperty('reasonCode');
+    expect((doc?.timeline as Array<{ status: string }>).map((entry) => entry.status)).toEqual([
+      'dispatched',
+      'rejected',
+      'dispatched',
+      'returned', // reported for attempt 1: history, not the current status
+    ]);
+    expect(batch(store, 'batch-1')).toMatchObject({
+      payments: { 'pay-1': 'returned', 'pay-2': 'dispatched', 'pay-3': 'dispatched' },
+    });
+    expect(batch(store, 'batch-2')).toMatchObject({
+      payments: { 'pay-1': 'dispatched' },
+      counts: counts({ dispatched: 1 }),
+      totals: { EUR: '1234.50' },
+    });
+  });
+
+  it('cancels a rejected payment in the batch of its current attempt', () => {
+    const history = dispatchedBatch();
+    history.add({
+      type: 'PaymentRejectedByBank',
+      data: { ...outcome('r-1'), reasonCode: 'AC04', reasonText: 'x' },
+    });
+    history.add({ type: 'PaymentRedispatched', data: redispatch() });
+    history.add({
+      type: 'PaymentRejectedByBank',
+      data: { ...outcome('r-2', 2), reasonCode: 'AC04', reasonText: 'y' },
+    });
+    history.add({
+      type: 'PaymentCancelled',
+      data: { paymentId: 'pay-1', claimId: 'claim-1', cancelledBy: 'trent', reason: 'payee unreachable' },
+    });
+    const store = projectAll(paymentsProjection, history.events);
+    expect(payment(store)).toMatchObject({
+      status: 'cancelled',
+      cancelledBy: 'trent',
+      cancelReason: 'payee unreachable',
+    });
+    expect(batch(store, 'batch-1')).toMatchObject({ payments: { 'pay-1': 'rejected' } });
+    expect(batch(store, 'batch-2')).toMatchObject({
+      payments: { 'pay-1': 'cancelled' },
+      counts: counts({ cancelled: 1 }),
+    });
+  });
+
+  it('records a bank receipt once, even when it comes again at a later position', () => {
+    const history = dispatchedBatch();
+    history.add({ type: 'PaymentSettled', data: outcome('r-1') });
+    const once = projectAll(paymentsProjection, history.events);
+    history.add({ type: 'PaymentSettled', data: outcome('r-1') });
+    const twice = projectAll(paymentsProjection, history.events);
+    const withoutPosition = (store: DocumentMap) =>
+      [...store.values()].map(({ lastPosition: _position, ...doc }) => doc);
+    expect(withoutPosition(twice)).toStrictEqual(withoutPosition(once));
+  });
+
+  it('ignores outcomes for a payment it never saw dispatched', () => {
+    const history = new History();
+    const settled: RecordedEvent = history.add({ type: 'PaymentSettled', data: outcome('r-1') });
+    expect(paymentsProjection.touches(settled, new Map())).toEqual([{ collection: PAYMENTS, id: 'pay-1' }]);
+    expect(projectAll(paymentsProjection, history.events).size).toBe(0);
+  });
+});
