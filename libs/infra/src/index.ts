@@ -6,3 +6,5 @@ export * from './http/problem';
 export * from './auth';
 export * from './http/openapi';
 export * from './platform.module';
+export * from './read-store';
+export * from './projection';

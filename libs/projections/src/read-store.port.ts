@@ -37,6 +37,8 @@ export interface DocumentChange {
   readonly ref: DocumentRef;
   /** The new version (with `lastPosition` set), or null to delete. */
   readonly document: ReadModelDocument | null;
+  /** The document did not exist before this change: a store may insert rather than replace it. */
+  readonly created?: boolean;
 }
 
 /**

@@ -1,0 +1,3 @@
+export * from './project-batch';
+export * from './projection-runner';
+export * from './rebuild';

@@ -1,0 +1,21 @@
+import { join } from 'node:path';
+import { dataDir } from '../event-store/create-event-store';
+import { EmbeddedReadStore } from './embedded-read-store';
+import { MongoReadStore } from './mongo-read-store';
+
+export interface CreateReadStoreOptions {
+  /** Builds into `<namespace>__<collection>` beside the live read models (replays, "as of" views). */
+  readonly namespace?: string;
+}
+
+/** MongoDB when `MONGO_URL` is set, otherwise `read-models.sqlite` under `LEDGER_DATA_DIR`. */
+export function createReadStore(
+  env: NodeJS.ProcessEnv,
+  options: CreateReadStoreOptions = {},
+): EmbeddedReadStore | MongoReadStore {
+  if (env.MONGO_URL) return new MongoReadStore({ url: env.MONGO_URL, namespace: options.namespace });
+  return new EmbeddedReadStore({
+    file: join(dataDir(env), 'read-models.sqlite'),
+    namespace: options.namespace,
+  });
+}

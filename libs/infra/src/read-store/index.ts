@@ -1,0 +1,4 @@
+export * from './read-query';
+export * from './embedded-read-store';
+export * from './mongo-read-store';
+export * from './create-read-store';

@@ -1,0 +1,345 @@
+import { AnyBulkWriteOperation, Db, Document, Filter, MongoBulkWriteError, MongoClient, Sort } from 'mongodb';
+import { AdapterHealth } from '@ledger/events';
+import {
+  DocumentChange,
+  DocumentRef,
+  documentKey,
+  ReadModelDocument,
+  ReadPage,
+  ReadQuery,
+  ReadStore,
+} from '@ledger/projections';
+import {
+  checkLimit,
+  checkName,
+  checkPath,
+  conditions,
+  decodeCursor,
+  encodeCursor,
+  namespaced,
+  positionNumber,
+  sortOf,
+  SortValue,
+  valueAt,
+} from './read-query';
+
+export interface MongoReadStoreOptions {
+  /** `mongodb://host:port/db?...`; the path names the database (`ledger` when absent). */
+  readonly url: string;
+  /** Prefix of every collection name (`<namespace>__<collection>`), for replays beside the live models. */
+  readonly namespace?: string;
+  /**
+   * Updates and deletes per command. FerretDB v1 holds one pooled SQLite connection per statement
+   * of an update or delete command until the command ends, and has 100: a bigger command waits forever.
+   */
+  readonly writeChunk?: number;
+}
+
+interface CheckpointDocument {
+  _id: string;
+  position: number;
+}
+
+const LOAD_CHUNK = 1000;
+const INSERT_CHUNK = 1000;
+const DUPLICATE_KEY = 11000;
+/** Bounds the memory spent remembering which documents are known not to exist. */
+const MAX_TRACKED = 1_000_000;
+
+/**
+ * Read models in MongoDB (or FerretDB v1, which CI runs): one collection per read-model collection,
+ * documents stored as they are (money as decimal strings, positions and counts as JS numbers, never
+ * Decimal128), checkpoints in `checkpoints`.
+ *
+ * A commit is one ordered bulk write per collection, then the checkpoint: no transactions (FerretDB
+ * v1 has none). A crash between them leaves documents ahead of the checkpoint; the projector skips
+ * redelivered events by each document's `lastPosition`, so nothing counts twice. No `$inc` either:
+ * the projector computes whole documents and is the only writer of its projection's collections.
+ *
+ * Documents this store knows are absent (a `load` missed them, or their collection was reset by this
+ * store and never given them since) are inserted rather than upserted: on FerretDB an insert costs
+ * a fraction of an upsert, which looks the document up first. If the guess was wrong, the insert fails
+ * with a duplicate key and that document is replaced instead, so the guess only ever costs time.
+ */
+export class MongoReadStore implements ReadStore {
+  private readonly client: MongoClient;
+  private readonly db: Db;
+  private readonly namespace?: string;
+  private readonly writeChunk: number;
+  private readonly indexed = new Set<string>();
+  /** Full collection names mapped to the ids written since this store reset them. */
+  private readonly resetHere = new Map<string, Set<string>>();
+  /** `collection/id` (full collection name) of documents a load found missing. */
+  private readonly missing = new Set<string>();
+  private tracked = 0;
+
+  constructor(options: MongoReadStoreOptions) {
+    if (options.namespace !== undefined) checkName('namespace', options.namespace);
+    this.namespace = options.namespace;
+    this.writeChunk = options.writeChunk ?? 50;
+    this.client = new MongoClient(options.url, { ignoreUndefined: true });
+    this.db = this.client.db(databaseName(options.url));
+  }
+
+  async load(refs: readonly DocumentRef[]): Promise<Map<string, ReadModelDocument>> {
+    const found = new Map<string, ReadModelDocument>();
+    const byCollection = groupBy(refs, (ref) => ref.collection);
+    for (const [collection, group] of byCollection) {
+      const name = this.collection(collection);
+      const ids = [...new Set(group.map((ref) => ref.id))];
+      for (let i = 0; i < ids.length; i += LOAD_CHUNK) {
+        const chunk = ids.slice(i, i + LOAD_CHUNK);
+        const docs = await this.db
+          .collection<ReadModelDocument>(name)
+          .find({ _id: { $in: chunk } } as Filter<ReadModelDocument>)
+          .toArray();
+        const seen = new Set<string>();
+        for (const doc of docs) {
+          seen.add(doc._id);
+          found.set(documentKey({ collection, id: doc._id }), doc);
+        }
+        for (const id of chunk) if (!seen.has(id)) this.track(() => this.missing.add(`${name}/${id}`));
+      }
+    }
+    return found;
+  }
+
+  async commit(
+    changes: readonly DocumentChange[],
+    checkpoint: { readonly projection: string; readonly position: bigint },
+  ): Promise<void> {
+    const position = positionNumber(checkpoint.position);
+    // The last change of a document wins, as it would in order.
+    const latest = new Map<string, DocumentChange>();
+    for (const change of changes) latest.set(documentKey(change.ref), change);
+    try {
+      for (const [collection, group] of groupBy([...latest.values()], (c) => c.ref.collection)) {
+        await this.writeCollection(this.collection(collection), group);
+      }
+    } catch (error) {
+      // What was written is unknown now: forget every guess about absent documents.
+      this.forgetGuesses();
+      throw error;
+    }
+    await this.db
+      .collection<CheckpointDocument>(this.checkpointCollection())
+      .updateOne({ _id: checkpoint.projection }, { $set: { position } }, { upsert: true });
+  }
+
+  private async writeCollection(name: string, changes: DocumentChange[]): Promise<void> {
+    const collection = this.db.collection<ReadModelDocument>(name);
+    const fresh = this.resetHere.get(name);
+    const inserts: ReadModelDocument[] = [];
+    const others: DocumentChange[] = [];
+    for (const change of changes) {
+      const { ref, document } = change;
+      if (document !== null && document._id !== ref.id)
+        throw new Error(`document _id ${document._id} does not match its ref ${documentKey(ref)}`);
+      const key = `${name}/${ref.id}`;
+      const absent =
+        change.created === true || this.missing.has(key) || (fresh !== undefined && !fresh.has(ref.id));
+      if (document === null && absent) continue;
+      if (document !== null && absent) inserts.push(document);
+      else others.push(change);
+    }
+
+    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
+      const chunk = inserts.slice(i, i + INSERT_CHUNK);
+      const duplicates = await insertNew(
+        collection.bulkWrite(
+          chunk.map((document) => ({ insertOne: { document } })),
+          { ordered: false },
+        ),
+        chunk,
+      );
+      for (const document of duplicates)
+        others.push({ ref: { collection: name, id: document._id }, document });
+    }
+
+    for (let i = 0; i < others.length; i += this.writeChunk) {
+      const ops: AnyBulkWriteOperation<ReadModelDocument>[] = others
+        .slice(i, i + this.writeChunk)
+        .map(({ ref, document }) =>
+          document === null
+            ? { deleteOne: { filter: { _id: ref.id } as Filter<ReadModelDocument> } }
+            : {
+                replaceOne: {
+                  filter: { _id: ref.id } as Filter<ReadModelDocument>,
+                  replacement: document,
+                  upsert: true,
+                },
+              },
+        );
+      await collection.bulkWrite(ops, { ordered: true });
+    }
+
+    for (const { ref, document } of changes) {
+      const key = `${name}/${ref.id}`;
+      if (document === null) {
+        fresh?.delete(ref.id);
+        this.track(() => this.missing.add(key));
+      } else {
+        this.missing.delete(key);
+        if (fresh) this.track(() => fresh.add(ref.id));
+      }
+    }
+  }
+
+  async checkpoint(projection: string): Promise<bigint | null> {
+    const doc = await this.db
+      .collection<CheckpointDocument>(this.checkpointCollection())
+      .findOne({ _id: projection });
+    return doc ? BigInt(doc.position) : null;
+  }
+
+  async get(collection: string, id: string): Promise<ReadModelDocument | undefined> {
+    const doc = await this.db
+      .collection<ReadModelDocument>(this.collection(collection))
+      .findOne({ _id: id } as Filter<ReadModelDocument>);
+    return doc ?? undefined;
+  }
+
+  async find(collection: string, query: ReadQuery): Promise<ReadPage> {
+    const limit = checkLimit(query.limit);
+    const sort = sortOf(query);
+    const where = conditions(query.where);
+    const cursor = query.after === undefined ? undefined : decodeCursor(query.after, sort.field);
+    if (sort.field !== '_id') await this.ensureIndexes(collection, [sort.field]);
+
+    const and: Document[] = [];
+    for (const { field, op, value } of where) {
+      if (op === 'prefix') and.push({ [field]: { $regex: `^${escapeRegex(value as string)}` } });
+      else and.push({ [field]: { [`$${op}`]: value } });
+    }
+    if (cursor) and.push(keyset(sort.field, sort.direction, cursor.value, cursor.id));
+    const dir = sort.direction === 'asc' ? 1 : -1;
+    const order: Sort = sort.field === '_id' ? { _id: dir } : { [sort.field]: dir, _id: dir };
+    const docs = await this.db
+      .collection<ReadModelDocument>(this.collection(collection))
+      .find((and.length ? { $and: and } : {}) as Filter<ReadModelDocument>)
+      .sort(order)
+      .limit(limit + 1)
+      .toArray();
+    const items = docs.slice(0, limit);
+    if (docs.length <= limit) return { items };
+    const last = items[items.length - 1];
+    return {
+      items,
+      next: encodeCursor({ field: sort.field, value: valueAt(last, sort.field), id: last._id }),
+    };
+  }
+
+  /** Creates (idempotently) `{ field: 1, _id: 1 }` indexes, which serve sorting and paging both ways. */
+  async ensureIndexes(collection: string, fields: readonly string[]): Promise<void> {
+    const name = this.collection(collection);
+    for (const field of fields) {
+      const key = `${name}/${checkPath(field)}`;
+      if (field === '_id' || this.indexed.has(key)) continue;
+      await this.db.collection(name).createIndex({ [field]: 1, _id: 1 });
+      this.indexed.add(key);
+    }
+  }
+
+  async reset(projection: string, collections: readonly string[]): Promise<void> {
+    for (const collection of collections) {
+      const name = this.collection(collection);
+      try {
+        await this.db.collection(name).drop();
+      } catch (error) {
+        if ((error as { code?: number }).code !== 26) throw error; // NamespaceNotFound: nothing to drop
+      }
+      for (const key of [...this.indexed]) if (key.startsWith(`${name}/`)) this.indexed.delete(key);
+      this.resetHere.set(name, new Set());
+    }
+    for (const key of [...this.missing])
+      if (collections.some((c) => key.startsWith(`${this.collection(c)}/`))) this.missing.delete(key);
+    await this.db.collection<CheckpointDocument>(this.checkpointCollection()).deleteOne({ _id: projection });
+  }
+
+  async health(): Promise<AdapterHealth> {
+    try {
+      await this.db.command({ ping: 1 });
+      return { status: 'up', adapter: 'mongodb', detail: this.db.databaseName };
+    } catch (error) {
+      return { status: 'down', adapter: 'mongodb', detail: (error as Error).message };
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private collection(name: string): string {
+    return namespaced(this.namespace, checkName('collection', name));
+  }
+
+  private checkpointCollection(): string {
+    return namespaced(this.namespace, 'checkpoints');
+  }
+
+  private track(remember: () => void): void {
+    if (this.tracked >= MAX_TRACKED) this.forgetGuesses();
+    this.tracked += 1;
+    remember();
+  }
+
+  private forgetGuesses(): void {
+    this.missing.clear();
+    this.resetHere.clear();
+    this.tracked = 0;
+  }
+}
+
+/** Inserts documents believed new; returns those that existed after all (duplicate key). */
+async function insertNew(
+  write: Promise<unknown>,
+  documents: ReadModelDocument[],
+): Promise<ReadModelDocument[]> {
+  try {
+    await write;
+    return [];
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const errors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+    if (errors.some((e) => e.code !== DUPLICATE_KEY)) throw error;
+    return errors.map((e) => documents[e.index]);
+  }
+}
+
+/**
+ * Documents after (value, id) in sort order. Mongo compares only values of one type and sorts an
+ * absent field (null) first, so absent values come first ascending and last descending.
+ */
+function keyset(field: string, direction: 'asc' | 'desc', value: SortValue, id: string): Document {
+  const after = direction === 'asc' ? '$gt' : '$lt';
+  if (field === '_id') return { _id: { [after]: id } };
+  if (value === null)
+    return direction === 'asc'
+      ? { $or: [{ [field]: null, _id: { $gt: id } }, { [field]: { $ne: null } }] }
+      : { [field]: null, _id: { $lt: id } };
+  const or: Document[] = [{ [field]: { [after]: value } }, { [field]: value, _id: { [after]: id } }];
+  if (direction === 'desc') or.push({ [field]: null });
+  return { $or: or };
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/** The database named by the URL's path (`mongodb://h1,h2/ledger?x=y` → `ledger`), else `ledger`. */
+export function databaseName(url: string): string {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]*)/.exec(url);
+  const name = match ? decodeURIComponent(match[1]) : '';
+  return name || 'ledger';
+}
