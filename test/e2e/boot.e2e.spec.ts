@@ -1,18 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApp } from '../support/app-process';
+import { RunningApp, startApp } from '../support/app-process';
 
 jest.setTimeout(60_000);
 
 describe('booting the apps on the embedded adapters', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledger-boot-'));
+  let running: RunningApp | undefined;
+  // A failed expectation must not leave the app running (jest would wait for it).
+  afterEach(() => {
+    if (running?.child.exitCode === null) running.child.kill('SIGKILL');
+  });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it.each([
-    ['apps/ledger/src/main.ts', ['eventStore', 'projector']],
+    ['apps/ledger/src/main.ts', ['eventStore', 'projector', 'readStore']],
     ['apps/command-api/src/main.ts', ['eventStore']],
-    ['apps/projector/src/main.ts', ['eventStore', 'projector']],
+    ['apps/projector/src/main.ts', ['eventStore', 'projector', 'readStore']],
     ['apps/bank-connector/src/main.ts', ['eventStore']],
   ])(
     '%s starts, reports its adapters on /health, logs JSON and stops cleanly on SIGTERM',

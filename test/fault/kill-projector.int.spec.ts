@@ -119,7 +119,13 @@ describe.each(targets)('projector under kill -9 ($kind read store)', ({ kind, st
       resumedFrom.push(await projector.ready);
       // The third life also follows a second wave of appends made while it runs.
       const wave = life === 2 ? appendWave(events, 2, Math.ceil(streams / 5)) : Promise.resolve();
-      const delay = 150 + Math.floor(Math.random() * 500);
+      // Kill only once this life has committed something, at a random moment after: on a loaded
+      // machine the first batch can take longer than any fixed delay.
+      const progressed = Date.now() + 20_000;
+      while (projector.lastBatch() <= 0n && projector.child.exitCode === null && Date.now() < progressed) {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      const delay = Math.floor(Math.random() * 300);
       const finished = await Promise.race([
         projector.exit.then(() => true),
         new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),

@@ -1,38 +1,51 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AllSubscription, EVENT_STORE, EventStore } from '@ledger/events';
-import { HealthRegistry } from '@ledger/infra';
+import { EVENT_STORE, EventStore } from '@ledger/events';
+import { ledgerProjections, READ_STORE, ReadStore } from '@ledger/projections';
+import { HealthRegistry, ProjectionRunner } from '@ledger/infra';
+import { ProjectionProgress } from './query/projection-progress';
 
 /**
- * Follows the global log. Until the read models land it only tracks how far it has read, which is
- * what its health check reports.
+ * Runs every read-model projection against the live log (see ProjectionRunner) and tells the query
+ * API how far each has got.
  */
 @Injectable()
-export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ProjectorService implements ProjectionProgress, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectorService.name);
-  private subscription?: AllSubscription;
-  private running?: Promise<void>;
-  private position = -1n;
+  private readonly runner: ProjectionRunner;
 
   constructor(
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(EVENT_STORE) private readonly events: EventStore,
+    @Inject(READ_STORE) readStore: ReadStore,
     health: HealthRegistry,
   ) {
-    health.register('projector', async () => ({
-      status: 'up',
-      adapter: 'subscription',
-      detail: `position ${this.position}`,
-    }));
+    this.runner = new ProjectionRunner({
+      eventStore: events,
+      readStore,
+      projections: ledgerProjections,
+      onError: (projection, error) =>
+        this.logger.error({ msg: 'projection failed; retrying', projection, error: String(error) }),
+    });
+    health.register('projector', async () => {
+      const head = await this.events.headPosition();
+      const behind = this.runner.stats().map((s) => `${s.name} ${head - (s.position ?? -1n)} behind`);
+      return { status: 'up', adapter: 'projection-runner', detail: `head ${head}; ${behind.join(', ')}` };
+    });
   }
 
-  onApplicationBootstrap(): void {
-    this.subscription = this.store.subscribeToAll({ fromPosition: 'start' });
-    this.running = (async () => {
-      for await (const event of this.subscription!) this.position = event.position;
-    })().catch((error: Error) => this.logger.error(error));
+  async onApplicationBootstrap(): Promise<void> {
+    await this.runner.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.subscription?.close();
-    await this.running;
+    await this.runner.stop();
+  }
+
+  position(projection: string): bigint {
+    return this.runner.position(projection) ?? -1n;
+  }
+
+  async waitFor(projection: string, position: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.position(projection) >= position) return true;
+    return this.runner.waitFor(position, timeoutMs);
   }
 }

@@ -79,6 +79,9 @@ export function toProblem(error: unknown): { problem: Problem; unexpected: boole
     );
   }
   if (error instanceof MoneyError) return make(400, error.code, error.message);
+  if ((error as { code?: unknown })?.code === 'READ_STORE.INVALID_QUERY') {
+    return make(400, 'QUERY.INVALID', (error as Error).message);
+  }
   if (error instanceof WrongExpectedVersionError) {
     return make(
       409,
