@@ -42,14 +42,17 @@ async function main(): Promise<void> {
     const readRate = read / ((performance.now() - readStart) / 1000);
 
     const rows: Array<[string, number]> = [];
+    process.stderr.write(`raw readAll: ${fmt(readRate)} events/s\n`);
     const embedded = new EmbeddedReadStore({ file: join(dir, 'read-models.sqlite'), namespace: 'bench' });
     const intoEmbedded = await rebuild(events, ledgerProjections, embedded, {});
     rows.push(['replay into the embedded store (SQLite)', intoEmbedded.eventsPerSecond]);
+    process.stderr.write(`replay into embedded: ${fmt(intoEmbedded.eventsPerSecond)} events/s\n`);
     await embedded.close();
     if (process.env.MONGO_URL) {
       const mongo = new MongoReadStore({ url: process.env.MONGO_URL, namespace: `bench_${Date.now()}` });
       const intoMongo = await rebuild(events, ledgerProjections, mongo, {});
       rows.push([`replay into MongoDB wire protocol (${process.env.MONGO_URL})`, intoMongo.eventsPerSecond]);
+      process.stderr.write(`replay into MongoDB: ${fmt(intoMongo.eventsPerSecond)} events/s\n`);
       for (const p of ledgerProjections) await mongo.reset(p.name, p.collections);
       await mongo.close();
     }
