@@ -9,14 +9,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ledgerUpcasters } from '@ledger/events';
-import {
-  BALANCES_ACCOUNTS,
-  ledgerProjections,
-  ReadModelDocument,
-  ReadStore,
-  trialBalance,
-} from '@ledger/projections';
-import { createEventStore, createReadStore, rebuild } from '@ledger/infra';
+import { BALANCES_ACCOUNTS, ledgerProjections, ReadStore, trialBalance } from '@ledger/projections';
+import { createEventStore, createReadStore, findAllDocuments, rebuild } from '@ledger/infra';
 
 const { values } = parseArgs({
   options: {
@@ -75,7 +69,7 @@ async function main(): Promise<number> {
       );
     }
     if (chosen.some((p) => p.name === 'balances') && (toPosition !== undefined || asOf !== undefined)) {
-      const accounts = await all(replay, BALANCES_ACCOUNTS);
+      const accounts = await findAllDocuments(replay, BALANCES_ACCOUNTS);
       console.log(`\nbalances ${asOf ? `as of ${asOf}` : `at position ${toPosition}`}:`);
       for (const a of accounts) {
         console.log(
@@ -105,20 +99,9 @@ async function lowestCheckpoint(store: ReadStore, names: string[]): Promise<bigi
   return lowest;
 }
 
-async function all(store: ReadStore, collection: string): Promise<ReadModelDocument[]> {
-  const out: ReadModelDocument[] = [];
-  let after: string | undefined;
-  do {
-    const page = await store.find(collection, { limit: 1000, after });
-    out.push(...page.items);
-    after = page.next;
-  } while (after);
-  return out;
-}
-
 async function compare(live: ReadStore, replay: ReadStore, collection: string): Promise<number> {
-  const a = new Map((await all(live, collection)).map((d) => [d._id, JSON.stringify(d)]));
-  const b = new Map((await all(replay, collection)).map((d) => [d._id, JSON.stringify(d)]));
+  const a = new Map((await findAllDocuments(live, collection)).map((d) => [d._id, JSON.stringify(d)]));
+  const b = new Map((await findAllDocuments(replay, collection)).map((d) => [d._id, JSON.stringify(d)]));
   let differences = 0;
   for (const id of new Set([...a.keys(), ...b.keys()])) {
     if (a.get(id) === b.get(id)) continue;

@@ -10,7 +10,7 @@ import {
   ReadStore,
   trialBalance,
 } from '@ledger/projections';
-import { EmbeddedEventStore, ProjectionRunner, rebuild } from '@ledger/infra';
+import { EmbeddedEventStore, findAllDocuments, ProjectionRunner, rebuild } from '@ledger/infra';
 import { collection, projectAll } from '@ledger/projections/projections/testing/in-memory-runner';
 import { collect, testEvent } from '../support/events';
 import { generateHistory } from '../support/history-generator';
@@ -52,13 +52,7 @@ export function projectionsContract(name: string, connect: (namespace: string) =
         const expected = projectAll(projection, upTo);
         for (const name of projection.collections) {
           const want = collection(expected, name).sort(byId);
-          const got: ReadModelDocument[] = [];
-          let after: string | undefined;
-          do {
-            const page = await store.find(name, { limit: 1000, after });
-            got.push(...page.items);
-            after = page.next;
-          } while (after);
+          const got = await findAllDocuments(store, name);
           expect({ collection: name, documents: got.sort(byId) }).toEqual({
             collection: name,
             documents: want,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { READ_STORE, ReadModelDocument, ReadQuery, ReadStore } from '@ledger/projections';
-import { ProblemError } from '@ledger/infra';
+import { findAllDocuments, ProblemError } from '@ledger/infra';
 import { PROJECTION_PROGRESS, ProjectionProgress } from './projection-progress';
 import { MAX_WAIT_MS } from './query-params';
 
@@ -50,13 +50,7 @@ export class ReadModelsService {
     minPosition?: bigint,
   ) {
     const position = await this.reach(projection, minPosition);
-    const items: ReadModelDocument[] = [];
-    let after: string | undefined;
-    do {
-      const page = await this.store.find(collection, { ...query, limit: 1000, after });
-      items.push(...page.items.map(strip));
-      after = page.next;
-    } while (after);
+    const items = (await findAllDocuments(this.store, collection, query)).map(strip);
     return { items, position: position.toString() };
   }
 

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ReadModelDocument, ReadQuery, ReadStore } from '@ledger/projections';
 import { dataDir } from '../event-store/create-event-store';
 import { EmbeddedReadStore } from './embedded-read-store';
 import { MongoReadStore } from './mongo-read-store';
@@ -18,4 +19,20 @@ export function createReadStore(
     file: join(dataDir(env), 'read-models.sqlite'),
     namespace: options.namespace,
   });
+}
+
+/** Every document of a collection that matches `query`, following the cursor page by page. */
+export async function findAllDocuments(
+  store: ReadStore,
+  collection: string,
+  query: Omit<ReadQuery, 'limit' | 'after'> = {},
+): Promise<ReadModelDocument[]> {
+  const documents: ReadModelDocument[] = [];
+  let after: string | undefined;
+  do {
+    const page = await store.find(collection, { ...query, limit: 1000, after });
+    documents.push(...page.items);
+    after = page.next;
+  } while (after);
+  return documents;
 }
