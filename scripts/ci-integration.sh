@@ -27,4 +27,5 @@ set +a
 stamp "servers up: $(tr '\n' ' ' <<<"$env_lines")"
 
 stamp "jest int suites (in band)"
-npx jest --selectProjects int --runInBand
+mkdir -p .ci/results
+npx jest --selectProjects int --runInBand --json --outputFile=.ci/results/integration.json
