@@ -1,4 +1,3 @@
-import { Actor } from '@ledger/events';
 import { CommandMetadata } from '@ledger/domain';
 
 /** What every command carries besides its data: who, when, under which ids, and how to be retried. */
@@ -9,8 +8,4 @@ export interface CommandContext {
   readonly requestHash: string;
   /** The revision the client read (`If-Match`); the command fails with 412 if the stream moved on. */
   readonly ifMatch?: bigint;
-}
-
-export function actorOf(context: CommandContext): Actor {
-  return context.metadata.actor;
 }

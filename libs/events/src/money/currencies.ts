@@ -33,7 +33,3 @@ export function isCurrencyCode(code: string): code is CurrencyCode {
 export function currencyExponent(code: CurrencyCode): number {
   return EXPONENTS[code];
 }
-
-export function knownCurrencies(): readonly string[] {
-  return Object.keys(EXPONENTS);
-}

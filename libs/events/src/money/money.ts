@@ -110,17 +110,6 @@ export function addMoney(a: Money, b: Money): Money {
   return { minorUnits: a.minorUnits + b.minorUnits, currency: a.currency };
 }
 
-export function compareMoney(a: Money, b: Money): -1 | 0 | 1 {
-  assertSameCurrency(a, b);
-  return a.minorUnits < b.minorUnits ? -1 : a.minorUnits > b.minorUnits ? 1 : 0;
-}
-
-/** A major-unit threshold ("5000.00") in the currency's minor units. */
-export function majorUnits(whole: bigint, currency: string): Money {
-  const code = currencyOf(currency);
-  return { minorUnits: whole * 10n ** BigInt(currencyExponent(code)), currency: code };
-}
-
 function assertSameCurrency(a: Money, b: Money): void {
   if (a.currency !== b.currency) {
     throw new MoneyError('MONEY.CURRENCY_MISMATCH', `cannot combine ${a.currency} with ${b.currency}`);
