@@ -13,8 +13,8 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
-  '^@ledger/(events|domain|projections|infra)$': '<rootDir>/libs/$1/src',
-  '^@ledger/(events|domain|projections|infra)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@ledger/(events|domain|projections|infra|iso20022)$': '<rootDir>/libs/$1/src',
+  '^@ledger/(events|domain|projections|infra|iso20022)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };
 // jose ships only ES modules; jest's CommonJS runtime needs it compiled like our own code.
 const common = {

@@ -3,3 +3,4 @@ export * from './envelope';
 export * from './upcasting';
 export * from './event-store.port';
 export * from './catalog';
+export * from './message-bus.port';
