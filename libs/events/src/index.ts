@@ -4,3 +4,4 @@ export * from './upcasting';
 export * from './event-store.port';
 export * from './catalog';
 export * from './message-bus.port';
+export * from './bank-receipt';

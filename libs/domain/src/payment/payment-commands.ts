@@ -55,6 +55,15 @@ export type RecordBankReturn = Command<
   BankOutcome & { readonly reasonCode: string; readonly reasonText?: string }
 >;
 
+/**
+ * The connector gave up delivering the payment's message after its configured attempts. Reported by the
+ * bank connector, once per batch (the receipt id makes a repeat a no-op).
+ */
+export type RecordDispatchFailure = Command<
+  'RecordDispatchFailure',
+  BankOutcome & { readonly attempts: number; readonly reason: string }
+>;
+
 /** Sends a rejected payment again under a new batch id, with whatever the treasurer corrected. */
 export type RedispatchPayment = Command<
   'RedispatchPayment',
@@ -77,5 +86,6 @@ export type PaymentCommand =
   | RecordBankSettlement
   | RecordBankRejection
   | RecordBankReturn
+  | RecordDispatchFailure
   | RedispatchPayment
   | CancelPayment;

@@ -26,10 +26,11 @@ import {
   RecordBankRejection,
   RecordBankReturn,
   RecordBankSettlement,
+  RecordDispatchFailure,
   RedispatchPayment,
 } from './payment-commands';
 
-export type BankOutcomeKind = 'accepted' | 'settled' | 'rejected' | 'returned';
+export type BankOutcomeKind = 'accepted' | 'settled' | 'rejected' | 'returned' | 'failed';
 
 interface PaymentFacts {
   /** The current attempt as sent to the bank. */
@@ -57,6 +58,7 @@ export type PaymentState =
   | (PaymentFacts & { readonly status: 'settled' })
   | (PaymentFacts & { readonly status: 'rejected'; readonly rejection: BankReason })
   | (PaymentFacts & { readonly status: 'returned'; readonly return: BankReason })
+  | (PaymentFacts & { readonly status: 'failed'; readonly failure: string })
   | (PaymentFacts & { readonly status: 'cancelled' });
 
 export type PaymentStatus = PaymentState['status'];
@@ -70,7 +72,8 @@ export type PaymentDecider = Decider<PaymentState, PaymentCommand, PaymentEvent>
 
 /**
  * The payment stream's decider. Lifecycle: dispatched → (accepted →) settled → returned, or
- * → rejected → redispatched | cancelled. Settled, returned and cancelled are final, except that a settled
+ * → rejected → redispatched | cancelled; a payment the connector could not deliver is failed, then
+ * redispatched or cancelled like a rejected one. Settled, returned and cancelled are final, except that a settled
  * payment can still be returned.
  */
 export function createPaymentDecider(options: PaymentDeciderOptions = {}): PaymentDecider {
@@ -86,6 +89,7 @@ export function createPaymentDecider(options: PaymentDeciderOptions = {}): Payme
         case 'RecordBankSettlement':
         case 'RecordBankRejection':
         case 'RecordBankReturn':
+        case 'RecordDispatchFailure':
           return recordBankOutcome(command, state);
         case 'RedispatchPayment':
           return redispatchPayment(command, state);
@@ -111,7 +115,7 @@ export function evolvePayment(state: PaymentState, event: PaymentEvent): Payment
         receipts: {},
       };
     case 'PaymentRedispatched': {
-      if (state.status !== 'rejected') return state;
+      if (state.status !== 'rejected' && state.status !== 'failed') return state;
       const { corrected: _corrected, ...dispatch } = event.data;
       return {
         status: 'dispatched',
@@ -142,6 +146,13 @@ export function evolvePayment(state: PaymentState, event: PaymentEvent): Payment
         ...facts(state, event.data.receiptId, 'returned'),
         status: 'returned',
         return: { reasonCode: event.data.reasonCode, reasonText: event.data.reasonText },
+      };
+    case 'PaymentDispatchFailed':
+      if (state.status === 'not_dispatched') return state;
+      return {
+        ...facts(state, event.data.receiptId, 'failed'),
+        status: 'failed',
+        failure: event.data.reason,
       };
     case 'PaymentCancelled':
       if (state.status === 'not_dispatched') return state;
@@ -210,13 +221,18 @@ function dispatchToBank(
 }
 
 type BankOutcomeCommand =
-  RecordBankAcceptance | RecordBankSettlement | RecordBankRejection | RecordBankReturn;
+  | RecordBankAcceptance
+  | RecordBankSettlement
+  | RecordBankRejection
+  | RecordBankReturn
+  | RecordDispatchFailure;
 
 const OUTCOME_OF: Readonly<Record<BankOutcomeCommand['type'], BankOutcomeKind>> = {
   RecordBankAcceptance: 'accepted',
   RecordBankSettlement: 'settled',
   RecordBankRejection: 'rejected',
   RecordBankReturn: 'returned',
+  RecordDispatchFailure: 'failed',
 };
 
 /** The statuses each outcome may follow. Settlement before acceptance is fine: the acceptance is implied. */
@@ -225,9 +241,14 @@ const ALLOWED_AFTER: Readonly<Record<BankOutcomeKind, readonly PaymentStatus[]>>
   settled: ['dispatched', 'accepted'],
   rejected: ['dispatched', 'accepted'],
   returned: ['settled'],
+  // Once the bank has answered for the message, it has it: the connector no longer gives up on it.
+  failed: ['dispatched'],
 };
 
 const FINAL: readonly PaymentStatus[] = ['settled', 'returned', 'cancelled'];
+
+/** A payment the bank refused or the connector could not deliver: the treasurer redispatches or cancels it. */
+const RESENDABLE: readonly PaymentStatus[] = ['rejected', 'failed'];
 
 function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): PaymentEvent[] {
   const { data, metadata } = command;
@@ -287,6 +308,16 @@ function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): Pa
       return [{ type: 'PaymentRejectedByBank', data: { ...base, ...bankReason(command) } }];
     case 'RecordBankReturn':
       return [{ type: 'PaymentReturned', data: { ...base, ...bankReason(command) } }];
+    case 'RecordDispatchFailure': {
+      const { attempts } = command.data;
+      if (!Number.isSafeInteger(attempts) || attempts < 1) {
+        throw new DomainError('PAYMENT.INVALID_FIELD', 'attempts must be a positive integer', {
+          field: 'attempts',
+        });
+      }
+      const reason = requireText(command.data.reason, 'reason', 'PAYMENT.INVALID_FIELD', 500);
+      return [{ type: 'PaymentDispatchFailed', data: { ...base, batchId, attempts, reason } }];
+    }
     default:
       return assertNever(command, 'bank outcome');
   }
@@ -317,7 +348,7 @@ function redispatchPayment(command: RedispatchPayment, state: PaymentState): Pay
   const previous = current.dispatch;
   // The redispatch that made the current attempt, retried.
   if (previous.attempt > 1 && previous.batchId === data.batchId) return [];
-  if (current.status !== 'rejected') throw notRejected(current);
+  if (!RESENDABLE.includes(current.status)) throw notRejected(current);
   const batchId = requireId(data.batchId, 'batchId', 'PAYMENT.INVALID_FIELD');
   if (current.batchIds.includes(batchId)) {
     throw new DomainError('PAYMENT.BATCH_ALREADY_USED', `batch ${batchId} was used by an earlier attempt`, {
@@ -383,7 +414,7 @@ function cancelPayment(command: CancelPayment, state: PaymentState): PaymentEven
     throw new DomainError('PAYMENT.TREASURER_ROLE_REQUIRED', 'only a treasurer can cancel a payment');
   }
   if (current.status === 'cancelled') return []; // cancelled already: a retry
-  if (current.status !== 'rejected') throw notRejected(current);
+  if (!RESENDABLE.includes(current.status)) throw notRejected(current);
   const reason = requireText(data.reason, 'reason', 'PAYMENT.INVALID_FIELD', 500);
   const { paymentId, claimId } = current.dispatch;
   return [
@@ -407,7 +438,7 @@ function notRejected(state: DispatchedPaymentState): DomainError {
       })
     : new DomainError(
         'PAYMENT.NOT_REJECTED',
-        `payment ${paymentId} is ${state.status}, not rejected by the bank`,
+        `payment ${paymentId} is ${state.status}, not rejected by the bank or failed`,
         {
           paymentId,
           status: state.status,

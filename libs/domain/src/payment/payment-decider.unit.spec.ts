@@ -48,6 +48,11 @@ const returnByBank = (receiptId = 'r-4', reasonCode = 'MD07'): PaymentCommand =>
   data: { paymentId: 'pay-1', receiptId, reasonCode, reasonText: 'Beneficiary deceased' },
   metadata: meta('bank-connector', BANK),
 });
+const failDispatch = (receiptId = 'failed:batch-1', attempts = 5): PaymentCommand => ({
+  type: 'RecordDispatchFailure',
+  data: { paymentId: 'pay-1', receiptId, attempts, reason: 'bank timed out', batchId: 'batch-1' },
+  metadata: meta('bank-connector', BANK),
+});
 const redispatch = (
   data: Partial<Extract<PaymentCommand, { type: 'RedispatchPayment' }>['data']> = {},
   subject = 'trent',
@@ -77,6 +82,16 @@ const returned: PaymentEvent = {
 const cancelled: PaymentEvent = {
   type: 'PaymentCancelled',
   data: { paymentId: 'pay-1', claimId: 'claim-1', cancelledBy: 'trent', reason: 'Payee unreachable' },
+};
+const failed: PaymentEvent = {
+  type: 'PaymentDispatchFailed',
+  data: {
+    ...outcome,
+    receiptId: 'failed:batch-1',
+    batchId: 'batch-1',
+    attempts: 5,
+    reason: 'bank timed out',
+  },
 };
 const redispatched: PaymentEvent = {
   type: 'PaymentRedispatched',
@@ -318,6 +333,42 @@ describe('payment decider', () => {
         .given([dispatched])
         .when({ ...accept(), metadata: meta('trent', TREASURER) })
         .thenThrows('PAYMENT.BANK_CONNECTOR_ROLE_REQUIRED');
+    });
+  });
+
+  describe('RecordDispatchFailure', () => {
+    it('marks a dispatched payment failed, once per receipt', () => {
+      payment.given([dispatched]).when(failDispatch()).then([failed]);
+      payment.given([dispatched, failed]).when(failDispatch()).then([]);
+    });
+
+    it('refuses once the bank has answered for the payment', () => {
+      payment.given([dispatched, accepted]).when(failDispatch()).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER');
+      payment.given([dispatched, settled]).when(failDispatch()).thenThrows('PAYMENT.ALREADY_FINAL');
+    });
+
+    it('refuses a failure reported for an earlier attempt, a bad count, and anyone but the connector', () => {
+      payment
+        .given([dispatched, rejected, redispatched])
+        .when(failDispatch())
+        .thenThrows('PAYMENT.OUTCOME_FOR_OTHER_ATTEMPT');
+      payment
+        .given([dispatched])
+        .when({ ...failDispatch(), data: { ...failDispatch().data, attempts: 0 } } as PaymentCommand)
+        .thenThrows('PAYMENT.INVALID_FIELD', { field: 'attempts' });
+      payment
+        .given([dispatched])
+        .when({ ...failDispatch(), metadata: meta('trent', TREASURER) })
+        .thenThrows('PAYMENT.BANK_CONNECTOR_ROLE_REQUIRED');
+    });
+
+    it('lets the treasurer redispatch or cancel a failed payment, and the bank report on the new attempt', () => {
+      payment.given([dispatched, failed]).when(redispatch()).then([redispatched]);
+      payment.given([dispatched, failed]).when(cancel()).then([cancelled]);
+      payment
+        .given([dispatched, failed, redispatched])
+        .when(settle('r-7'))
+        .then([{ type: 'PaymentSettled', data: { ...outcome, attempt: 2, receiptId: 'r-7' } }]);
     });
   });
 

@@ -69,6 +69,18 @@ export interface PaymentReturnedData extends BankOutcomeData {
   readonly reasonText: string;
 }
 
+/**
+ * The connector could not deliver the payment's message to the bank within its configured attempts
+ * (timeouts, 5xx). Nothing is known to have left; a treasurer redispatches or cancels it, as after a
+ * rejection. The bank deduplicates by end-to-end id, so a redispatch never pays twice.
+ */
+export interface PaymentDispatchFailedData extends BankOutcomeData {
+  /** How many times the connector sent the message. */
+  readonly attempts: number;
+  readonly reason: string;
+  readonly batchId: string;
+}
+
 export interface PaymentCancelledData {
   readonly paymentId: string;
   readonly claimId: string;
@@ -83,6 +95,7 @@ export type PaymentAcceptedByBank = DomainEvent<'PaymentAcceptedByBank', Payment
 export type PaymentSettled = DomainEvent<'PaymentSettled', PaymentSettledData>;
 export type PaymentRejectedByBank = DomainEvent<'PaymentRejectedByBank', PaymentRejectedByBankData>;
 export type PaymentReturned = DomainEvent<'PaymentReturned', PaymentReturnedData>;
+export type PaymentDispatchFailed = DomainEvent<'PaymentDispatchFailed', PaymentDispatchFailedData>;
 export type PaymentCancelled = DomainEvent<'PaymentCancelled', PaymentCancelledData>;
 
 export type PaymentEvent =
@@ -93,6 +106,7 @@ export type PaymentEvent =
   | PaymentSettled
   | PaymentRejectedByBank
   | PaymentReturned
+  | PaymentDispatchFailed
   | PaymentCancelled;
 
 export type PaymentEventType = PaymentEvent['type'];
@@ -105,6 +119,7 @@ export const PAYMENT_EVENT_SCHEMA_VERSIONS: { readonly [T in PaymentEventType]: 
   PaymentSettled: 1,
   PaymentRejectedByBank: 1,
   PaymentReturned: 1,
+  PaymentDispatchFailed: 1,
   PaymentCancelled: 1,
 };
 
