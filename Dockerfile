@@ -12,6 +12,8 @@ WORKDIR /app
 ENV NODE_ENV=production LEDGER_DATA_DIR=/data
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The ISO 20022 schemas the connector validates every message against.
+COPY --from=build /app/libs/iso20022/schemas ./libs/iso20022/schemas
 COPY package.json ./
 VOLUME /data
 EXPOSE 3000

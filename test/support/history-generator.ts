@@ -29,6 +29,12 @@ export interface HistoryOptions {
   /** Claims per dispatch batch. */
   readonly batchSize?: number;
   readonly onProgress?: (written: number) => void;
+  /**
+   * Stop each round after the approvals: the claims stay approved, waiting for a treasurer to dispatch
+   * them (the payments benchmark dispatches them over HTTP). Their ids go to `onApproved`.
+   */
+  readonly approveOnly?: boolean;
+  readonly onApproved?: (claimIds: readonly string[]) => void;
 }
 
 const CURRENCIES = [
@@ -145,6 +151,11 @@ export async function generateHistory(store: EventStore, options: HistoryOptions
         });
       }
       claims.push(claimId);
+    }
+    if (options.approveOnly) {
+      await flush();
+      options.onApproved?.(claims);
+      continue;
     }
     const batchId = `b${seed}-${claimNo}`;
     const debtorAccount = pick(DEBTORS);

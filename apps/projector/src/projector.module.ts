@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuthModule, EventStoreModule } from '@ledger/infra';
+import { AuthModule, EventStoreModule, ReadStoreModule } from '@ledger/infra';
 import { AuditHttpController } from './audit/audit.http.controller';
 import { ProjectorService } from './projector.service';
 import { ApprovalsHttpController } from './query/approvals.http.controller';
@@ -8,8 +8,8 @@ import { BalancesHttpController } from './query/balances.http.controller';
 import { PaymentsHttpController } from './query/payments.http.controller';
 import { PROJECTION_PROGRESS } from './query/projection-progress';
 import { ReadModelsService } from './query/read-models.service';
+import { ReconciliationHttpController } from './query/reconciliation.http.controller';
 import { RiskHttpController } from './query/risk.http.controller';
-import { ReadStoreModule } from './read-store.module';
 
 /** The read side: projections of the log into read models, the query API over them, and the audit trail. */
 @Module({
@@ -20,6 +20,7 @@ import { ReadStoreModule } from './read-store.module';
     PaymentsHttpController,
     RiskHttpController,
     AuditHttpController,
+    ReconciliationHttpController,
   ],
   providers: [
     ProjectorService,

@@ -14,3 +14,13 @@ export * from './payment/iso20022-reason-codes';
 export * from './payment/payment-decider';
 export * from './duplicate-guard/duplicate-guard-decider';
 export * from './payment-batch/payment-batch-decider';
+export * from './reconciliation/reconciliation-error';
+export { addDays, checkStatement, daysBetween } from './reconciliation/statement-lines';
+export type {
+  CheckedStatement,
+  CounterpartyInput,
+  StatementEntryInput,
+  StatementInput,
+  StatementLine,
+} from './reconciliation/statement-lines';
+export * from './reconciliation/reconcile-statement';

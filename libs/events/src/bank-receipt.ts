@@ -15,8 +15,11 @@ export interface BankReceipt {
   /** Unique per outcome: the bank's status id or entry reference, or the connector's own for `failed`. */
   readonly receiptId: string;
   readonly paymentId: string;
-  /** The message (batch) the outcome is for: the pain.001 MsgId, which is the ledger's batch id. */
-  readonly batchId: string;
+  /**
+   * The message (batch) the outcome is for: the pain.001 MsgId, which is the ledger's batch id. Status
+   * reports name it; a booked entry may not, and is then for the payment's current attempt.
+   */
+  readonly batchId?: string;
   readonly outcome: BankReceiptOutcome;
   /** ISO 20022 reason code with `rejected` and `returned`. */
   readonly reasonCode?: string;
@@ -45,13 +48,13 @@ export function parseBankReceipt(value: string): { receipt: BankReceipt } | { er
   if (r.schemaVersion !== BANK_RECEIPT_SCHEMA_VERSION) {
     return { error: `unsupported schemaVersion ${String(r.schemaVersion)}` };
   }
-  for (const field of ['receiptId', 'paymentId', 'batchId', 'bankMessageId', 'receivedAt'] as const) {
+  for (const field of ['receiptId', 'paymentId', 'bankMessageId', 'receivedAt'] as const) {
     if (typeof r[field] !== 'string' || (r[field] as string).length === 0)
       return { error: `${field} missing` };
   }
   if (!OUTCOMES.includes(r.outcome as BankReceiptOutcome))
     return { error: `unknown outcome ${String(r.outcome)}` };
-  for (const field of ['reasonCode', 'reasonText', 'bankReference'] as const) {
+  for (const field of ['batchId', 'reasonCode', 'reasonText', 'bankReference'] as const) {
     if (r[field] !== undefined && typeof r[field] !== 'string') return { error: `${field} must be text` };
   }
   if ((r.outcome === 'rejected' || r.outcome === 'returned') && typeof r.reasonCode !== 'string') {

@@ -7,4 +7,5 @@ export * from './auth';
 export * from './http/openapi';
 export * from './platform.module';
 export * from './read-store';
+export * from './read-store.module';
 export * from './projection';

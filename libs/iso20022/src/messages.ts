@@ -61,6 +61,11 @@ export interface TransactionStatusReport {
   readonly reasonText?: string;
   /** The bank's own reference for the transfer (`AcctSvcrRef`). */
   readonly bankReference?: string;
+  /**
+   * `OrgnlPmtInfAndSts/OrgnlPmtInfId`: the pain.001 payment information block of the transfer. The builder
+   * groups lines by it and uses the original message id when it is absent; the parser always fills it.
+   */
+  readonly originalPaymentInformationId?: string;
 }
 
 /** pain.002.001.11 customer payment status report. */
@@ -92,6 +97,23 @@ export interface BookedEntry {
   /** The counterparty: the creditor of a debit, the debtor of a credit. */
   readonly counterparty?: PartyAccount;
   /** For a returned transfer (credit): ExternalReturnReason1Code from `RtrInf/Rsn/Cd`. */
+  readonly returnReasonCode?: string;
+  readonly returnReasonText?: string;
+  readonly remittanceInformation?: string;
+  /**
+   * A batch-booked entry (several `TxDtls`): one item per transfer, and the single-transfer fields above
+   * (`endToEndId`, `counterparty`, return reason, remittance) are left unset. An entry with one `TxDtls`
+   * uses those fields and leaves this unset.
+   */
+  readonly transactions?: readonly EntryTransaction[];
+}
+
+/** One transfer of a batch-booked entry (`NtryDtls/TxDtls`). */
+export interface EntryTransaction {
+  readonly endToEndId?: string;
+  /** The transfer's own amount, when the bank states it (`TxDtls/Amt` or `AmtDtls/TxAmt/Amt`). */
+  readonly amount?: MoneyJson;
+  readonly counterparty?: PartyAccount;
   readonly returnReasonCode?: string;
   readonly returnReasonText?: string;
   readonly remittanceInformation?: string;

@@ -281,6 +281,9 @@ function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): Pa
       { paymentId, batchId },
     );
   }
+  // Status reports and booking notices travel separately, so an acceptance can arrive after the
+  // settlement that implied it: it adds nothing.
+  if (outcome === 'accepted' && (state.status === 'settled' || state.status === 'returned')) return [];
   if (!ALLOWED_AFTER[outcome].includes(state.status)) {
     const final = FINAL.includes(state.status);
     throw new DomainError(

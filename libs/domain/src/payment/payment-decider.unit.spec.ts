@@ -288,6 +288,12 @@ describe('payment decider', () => {
       payment.given([]).when(accept()).thenThrows('PAYMENT.NOT_FOUND');
     });
 
+    it('takes an acceptance that arrives after the settlement as implied: nothing to record', () => {
+      payment.given([dispatched, settled]).when(accept('r-9')).then([]);
+      payment.given([dispatched, settled, returned]).when(accept('r-9')).then([]);
+      payment.given([dispatched, rejected]).when(accept('r-9')).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER');
+    });
+
     it('refuses an outcome that does not follow', () => {
       payment.given([dispatched]).when(returnByBank()).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER');
       payment.given([dispatched, accepted]).when(accept('r-9')).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER');
@@ -298,7 +304,6 @@ describe('payment decider', () => {
     });
 
     it('refuses anything after a final state but a return after settlement', () => {
-      payment.given([dispatched, settled]).when(accept('r-9')).thenThrows('PAYMENT.ALREADY_FINAL');
       payment.given([dispatched, settled]).when(rejectByBank('r-9')).thenThrows('PAYMENT.ALREADY_FINAL');
       payment
         .given([dispatched, settled, returned])

@@ -1,10 +1,16 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { READ_STORE, ReadStore } from '@ledger/projections';
-import { createReadStore, HealthRegistry } from '@ledger/infra';
+import { HealthRegistry } from './health/health';
+import { PlatformModule } from './platform.module';
+import { createReadStore } from './read-store';
 
-/** The read models' store: MongoDB when MONGO_URL is set, else the embedded one under the data dir. */
+/**
+ * The read models' store: MongoDB when MONGO_URL is set, else the embedded one under the data dir. One per
+ * process: the projector writes read models into it, the bank connector keeps its own state there.
+ */
 @Global()
 @Module({
+  imports: [PlatformModule],
   providers: [{ provide: READ_STORE, useFactory: (): ReadStore => createReadStore(process.env) }],
   exports: [READ_STORE],
 })

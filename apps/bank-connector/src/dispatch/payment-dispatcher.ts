@@ -1,0 +1,184 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  AllSubscription,
+  BANK_RECEIPT_SCHEMA_VERSION,
+  BANK_RECEIPTS_TOPIC,
+  BankReceipt,
+  EVENT_STORE,
+  EventStore,
+  MESSAGE_BUS,
+  MessageBus,
+  PaymentBatchDispatchedData,
+  PaymentDispatchedData,
+  paymentStreamId,
+  RecordedEvent,
+} from '@ledger/events';
+import { buildPain001, signIso20022, validateIso20022 } from '@ledger/iso20022';
+import { BankMessageIntake } from '../bank-feed/bank-message-intake';
+import { BANK_GATEWAY, BankGateway, BankRefusedError } from '../bank-gateway/bank-gateway.port';
+import { BANK_CONNECTOR_CONFIG, BankConnectorConfig } from '../config/bank-connector.config';
+import { CONNECTOR_SIGNING_KEY, ConnectorSigningKey } from '../signing/connector-keys';
+import { ConnectorState } from '../state/connector-state';
+import { creditTransferMessage } from './credit-transfer-message';
+import { InOrderCheckpoint } from './in-order-checkpoint';
+import { backoffDelayMs } from './retry-policy';
+
+export interface DispatchReport {
+  readonly batchId: string;
+  readonly payments: number;
+  readonly attempts: number;
+  readonly outcome: 'sent' | 'failed';
+}
+
+/**
+ * Follows the log for dispatched batches and sends each to the bank as one signed pain.001. The
+ * message id is the batch id, so a resend after a timeout, a 5xx or a crash is the same message, which
+ * the bank deduplicates: a payment leaves once. The checkpoint moves only past batches the bank has
+ * acknowledged (or that were given up on and marked failed), after their receipts are on the bus.
+ */
+@Injectable()
+export class PaymentDispatcher {
+  private readonly logger = new Logger('PaymentDispatcher');
+  private subscription?: AllSubscription;
+  private loop?: Promise<void>;
+  private stopping = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private checkpointWrite: Promise<void> = Promise.resolve();
+  /** Test and benchmark hook: called after each batch is handled. */
+  onBatch?: (report: DispatchReport) => void;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(BANK_GATEWAY) private readonly bank: BankGateway,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(CONNECTOR_SIGNING_KEY) private readonly key: ConnectorSigningKey,
+    @Inject(BANK_CONNECTOR_CONFIG) private readonly config: BankConnectorConfig,
+    private readonly state: ConnectorState,
+    private readonly intake: BankMessageIntake,
+  ) {}
+
+  async start(): Promise<void> {
+    const from = await this.state.dispatchCheckpoint();
+    this.subscription = this.store.subscribeToAll({
+      fromPosition: from ?? 'start',
+      filter: { eventTypePrefixes: ['PaymentBatchDispatched'] },
+    });
+    this.loop = this.follow(this.subscription);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.subscription?.close();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+    await this.checkpointWrite;
+  }
+
+  private async follow(subscription: AllSubscription): Promise<void> {
+    const checkpoint = new InOrderCheckpoint();
+    try {
+      for await (const event of subscription) {
+        if (this.stopping) break;
+        while (this.inFlight.size >= this.config.dispatchConcurrency) await Promise.race(this.inFlight);
+        checkpoint.begin(event.position);
+        const work: Promise<void> = this.dispatchBatch(event)
+          .then((report) => {
+            this.onBatch?.(report);
+            const safe = checkpoint.done(event.position);
+            if (safe !== null) this.saveCheckpoint(safe);
+          })
+          .catch((error: unknown) => {
+            // Not acknowledged and not given up on: the checkpoint stays before it, so a restart resends.
+            this.logger.error({ msg: 'batch dispatch interrupted', position: String(event.position), error: String(error) });
+          })
+          .finally(() => this.inFlight.delete(work));
+        this.inFlight.add(work);
+      }
+    } catch (error) {
+      if (!this.stopping) this.logger.error({ msg: 'dispatch subscription failed', error: String(error) });
+    }
+  }
+
+  private saveCheckpoint(position: bigint): void {
+    this.checkpointWrite = this.checkpointWrite
+      .then(() => this.state.saveDispatchCheckpoint(position))
+      .catch((error: unknown) => this.logger.error({ msg: 'checkpoint not saved', error: String(error) }));
+  }
+
+  /** Builds, signs and sends one batch; resolves once its outcome is on the bus. */
+  async dispatchBatch(event: RecordedEvent): Promise<DispatchReport> {
+    const batch = event.data as PaymentBatchDispatchedData;
+    const dispatches = await this.dispatchesOf(batch);
+    const message = creditTransferMessage(batch, event.metadata.occurredAt, dispatches, this.config.companyName);
+    const xml = buildPain001(message);
+    const validation = await validateIso20022(xml);
+    if (!validation.valid) {
+      // Our own message breaks the schema: a bug, never sent; the treasurer sees the payments failed.
+      this.logger.error({ msg: 'pain.001 failed its schema', batchId: batch.batchId, errors: validation.errors });
+      return this.giveUp(batch, dispatches, 0, `the pain.001 failed schema validation: ${validation.errors[0] ?? ''}`);
+    }
+    const signed = await signIso20022(xml, this.key);
+    this.intake.remember(dispatches.map((d) => d.paymentId));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const acknowledgement = await this.bank.submitCreditTransfers(signed);
+        await this.intake.receive(acknowledgement);
+        return { batchId: batch.batchId, payments: dispatches.length, attempts: attempt, outcome: 'sent' };
+      } catch (error) {
+        if (error instanceof BankRefusedError) {
+          return this.giveUp(batch, dispatches, attempt, `the bank refused the message: ${error.message}`);
+        }
+        if (attempt >= this.config.maxAttempts) {
+          return this.giveUp(batch, dispatches, attempt, `the bank did not answer after ${attempt} attempts: ${String(error)}`);
+        }
+        const delay = backoffDelayMs(attempt, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs });
+        this.logger.warn({ msg: 'bank send failed; retrying', batchId: batch.batchId, attempt, delayMs: delay, error: String(error) });
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** The attempt of each payment that went out in this batch, read from the payment streams. */
+  private async dispatchesOf(batch: PaymentBatchDispatchedData): Promise<PaymentDispatchedData[]> {
+    return Promise.all(
+      batch.payments.map(async ({ paymentId }) => {
+        const events = await this.store.readStream(paymentStreamId(paymentId));
+        const attempt = events.find(
+          (e) =>
+            (e.type === 'PaymentDispatched' || e.type === 'PaymentRedispatched') &&
+            (e.data as PaymentDispatchedData).batchId === batch.batchId,
+        );
+        if (!attempt) throw new Error(`payment ${paymentId} has no dispatch in batch ${batch.batchId}`);
+        const { corrected: _corrected, ...data } = attempt.data as PaymentDispatchedData & { corrected?: unknown };
+        return data;
+      }),
+    );
+  }
+
+  private async giveUp(
+    batch: PaymentBatchDispatchedData,
+    dispatches: readonly PaymentDispatchedData[],
+    attempts: number,
+    reason: string,
+  ): Promise<DispatchReport> {
+    const receivedAt = new Date().toISOString();
+    const receipts: BankReceipt[] = dispatches.map((d) => ({
+      schemaVersion: BANK_RECEIPT_SCHEMA_VERSION,
+      receiptId: `dispatch-failed:${batch.batchId}:${d.paymentId}`,
+      paymentId: d.paymentId,
+      batchId: batch.batchId,
+      outcome: 'failed',
+      attempts: Math.max(1, attempts),
+      reasonText: reason.slice(0, 500),
+      bankMessageId: batch.batchId,
+      receivedAt,
+    }));
+    await this.bus.publish(
+      BANK_RECEIPTS_TOPIC,
+      receipts.map((r) => ({ key: r.paymentId, value: JSON.stringify(r), headers: { 'x-receipt-id': r.receiptId } })),
+    );
+    this.logger.error({ msg: 'batch marked failed', batchId: batch.batchId, attempts, reason });
+    return { batchId: batch.batchId, payments: dispatches.length, attempts, outcome: 'failed' };
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * bench:payments — approved claims pushed through DispatchToBank (batches of BENCH_BATCH_SIZE, default
+ * 500) on the embedded adapters: the ledger app (command API, projector, bank connector, embedded bus,
+ * in-process sandbox bank) in its own process, driven over HTTP from this one. Prints payments settled/s
+ * and the p50/p99 time from the DispatchToBank request to the settled status in the payments read
+ * model; beside them the same flow with the sandbox bank answering instantly (no settlement delay),
+ * which shows the connector's and the ledger's own cost. Figures, not assertions.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledgerUpcasters } from '@ledger/events';
+import { EmbeddedEventStore } from '@ledger/infra';
+import { SignJWT } from 'jose';
+import { generateHistory } from '../support/history-generator';
+
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
+const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 500);
+/** Dispatch requests in flight at once. */
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
+const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
+const DEBTOR = { iban: 'CH9300762011623852957' };
+const POLL_MS = 20;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+interface Figures {
+  readonly title: string;
+  readonly payments: number;
+  readonly settled: number;
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly dispatchP50: number;
+}
+
+async function token(sub: string, roles: string[]): Promise<string> {
+  return new SignJWT({ roles })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET));
+}
+
+async function seedApprovedClaims(dataDir: string, count: number): Promise<string[]> {
+  const store = new EmbeddedEventStore({ file: join(dataDir, 'events.sqlite'), upcasters: ledgerUpcasters });
+  const claims: string[] = [];
+  try {
+    // About four events per approved claim; stop once there are enough.
+    while (claims.length < count) {
+      await generateHistory(store, {
+        events: (count - claims.length) * 4,
+        seed: 7 + claims.length,
+        batchSize: 100,
+        approveOnly: true,
+        onApproved: (ids) => claims.push(...ids),
+      });
+    }
+  } finally {
+    await store.close();
+  }
+  return claims.slice(0, count);
+}
+
+async function startLedger(dataDir: string, port: number, env: Record<string, string>): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'apps', 'ledger', 'src', 'main.js')], {
+    env: {
+      ...process.env,
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LEDGER_DATA_DIR: dataDir,
+      AUTH_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'warn',
+      // Enough money in the sandbox for any amount the history generator picks.
+      SANDBOX_BANK_DEFAULT_BALANCE: '1000000000000.00',
+    },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error('ledger did not start');
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function run(title: string, env: Record<string, string>): Promise<Figures> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'bench-payments-'));
+  const port = 3900 + Math.floor(Math.random() * 90);
+  const url = `http://127.0.0.1:${port}`;
+  process.stderr.write(`${title}: seeding ${fmt(BATCHES * BATCH_SIZE)} approved claims\n`);
+  const claims = await seedApprovedClaims(dataDir, BATCHES * BATCH_SIZE);
+  const child = await startLedger(dataDir, port, env);
+  const treasurer = await token('treasurer-1', ['treasurer']);
+  const reader = await token('finance-1', ['finance']);
+  try {
+    const latencies: number[] = [];
+    const dispatchTimes: number[] = [];
+    const outstanding = new Map<string, { sentAt: number; size: number; settled: number }>();
+    let settledTotal = 0;
+    let dispatched = 0;
+    const started = performance.now();
+
+    const poller = (async () => {
+      for (;;) {
+        for (const [batchId, batch] of outstanding) {
+          const reply = await fetch(`${url}/payment-batches/${batchId}`, {
+            headers: { authorization: `Bearer ${reader}` },
+          });
+          if (reply.status !== 200) continue;
+          const body = (await reply.json()) as { counts?: Record<string, number> };
+          const settled = body.counts?.settled ?? 0;
+          const now = performance.now();
+          for (let i = batch.settled; i < settled; i++) latencies.push(now - batch.sentAt);
+          settledTotal += settled - batch.settled;
+          batch.settled = settled;
+          if (settled >= batch.size) outstanding.delete(batchId);
+        }
+        if (outstanding.size === 0 && dispatched === BATCHES) return;
+        if (performance.now() - started > 300_000) throw new Error('payments did not settle within 5 minutes');
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+    })();
+
+    let next = 0;
+    const dispatchOne = async (): Promise<void> => {
+      while (next < BATCHES) {
+        const index = next++;
+        const claimIds = claims.slice(index * BATCH_SIZE, (index + 1) * BATCH_SIZE);
+        const sentAt = performance.now();
+        const reply = await fetch(`${url}/payments/dispatch`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${treasurer}`,
+            'content-type': 'application/json',
+            'idempotency-key': `bench-${index}`,
+          },
+          body: JSON.stringify({ claimIds, debtorAccount: DEBTOR }),
+        });
+        const body = (await reply.json()) as { batchId?: string; payments?: unknown[] };
+        if (reply.status !== 202 || !body.batchId) {
+          throw new Error(`dispatch answered ${reply.status}: ${JSON.stringify(body).slice(0, 300)}`);
+        }
+        dispatchTimes.push(performance.now() - sentAt);
+        outstanding.set(body.batchId, { sentAt, size: claimIds.length, settled: 0 });
+        dispatched++;
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, dispatchOne));
+    await poller;
+    const seconds = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    dispatchTimes.sort((a, b) => a - b);
+    return {
+      title,
+      payments: claims.length,
+      settled: settledTotal,
+      seconds,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      dispatchP50: percentile(dispatchTimes, 50),
+    };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const rows: Figures[] = [];
+  rows.push(
+    await run('instant bank (baseline)', {
+      SANDBOX_BANK_SETTLE_AFTER_MS: '0',
+      SANDBOX_BANK_PENDING_FOR_MS: '0',
+      SANDBOX_BANK_RETURN_AFTER_MS: '0',
+    }),
+  );
+  rows.push(await run('sandbox bank (default timings)', {}));
+  console.log(`\nbench:payments — ${BATCHES} batches of ${BATCH_SIZE} payments, ${IN_FLIGHT} dispatches in flight`);
+  console.log(
+    `${'flow'.padEnd(34)} ${'settled/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'dispatch p50 ms'.padStart(16)}`,
+  );
+  for (const r of rows) {
+    console.log(
+      `${r.title.padEnd(34)} ${fmt(r.settled / r.seconds).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.dispatchP50).padStart(16)}`,
+    );
+  }
+  const [instant, sandbox] = rows;
+  console.log(
+    `sandbox/instant throughput: ${((sandbox.settled / sandbox.seconds / (instant.settled / instant.seconds)) * 100).toFixed(0)}%; ` +
+      'goal: ≥ 2,000 settled/s, p99 < 1,000 ms from DispatchToBank to settled status',
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
