@@ -62,7 +62,11 @@ async function seedApprovedClaims(dataDir: string, count: number): Promise<strin
   return claims.slice(0, count);
 }
 
-async function startLedger(dataDir: string, port: number, env: Record<string, string>): Promise<ChildProcess> {
+async function startLedger(
+  dataDir: string,
+  port: number,
+  env: Record<string, string>,
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(__dirname, '..', '..', 'apps', 'ledger', 'src', 'main.js')], {
     env: {
       ...process.env,
@@ -73,7 +77,7 @@ async function startLedger(dataDir: string, port: number, env: Record<string, st
       AUTH_JWT_SECRET: SECRET,
       LOG_LEVEL: 'warn',
       // Enough money in the sandbox for any amount the history generator picks.
-      SANDBOX_BANK_DEFAULT_BALANCE: '1000000000000.00',
+      SANDBOX_BANK_DEFAULT_OPENING_BALANCE: '100000000000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -101,6 +105,7 @@ async function run(title: string, env: Record<string, string>): Promise<Figures>
   process.stderr.write(`${title}: seeding ${fmt(BATCHES * BATCH_SIZE)} approved claims\n`);
   const claims = await seedApprovedClaims(dataDir, BATCHES * BATCH_SIZE);
   const child = await startLedger(dataDir, port, env);
+  process.stderr.write(`${title}: ledger up on ${url}; dispatching\n`);
   const treasurer = await token('treasurer-1', ['treasurer']);
   const reader = await token('finance-1', ['finance']);
   try {
@@ -111,8 +116,10 @@ async function run(title: string, env: Record<string, string>): Promise<Figures>
     let dispatched = 0;
     const started = performance.now();
 
+    let failed: unknown;
     const poller = (async () => {
       for (;;) {
+        if (failed) return;
         for (const [batchId, batch] of outstanding) {
           const reply = await fetch(`${url}/payment-batches/${batchId}`, {
             headers: { authorization: `Bearer ${reader}` },
@@ -120,14 +127,17 @@ async function run(title: string, env: Record<string, string>): Promise<Figures>
           if (reply.status !== 200) continue;
           const body = (await reply.json()) as { counts?: Record<string, number> };
           const settled = body.counts?.settled ?? 0;
+          // A payment that will not settle (refused, failed) ends the wait for it too, and is reported.
+          const ended = settled + (body.counts?.rejected ?? 0) + (body.counts?.failed ?? 0);
           const now = performance.now();
           for (let i = batch.settled; i < settled; i++) latencies.push(now - batch.sentAt);
           settledTotal += settled - batch.settled;
           batch.settled = settled;
-          if (settled >= batch.size) outstanding.delete(batchId);
+          if (ended >= batch.size) outstanding.delete(batchId);
         }
         if (outstanding.size === 0 && dispatched === BATCHES) return;
-        if (performance.now() - started > 300_000) throw new Error('payments did not settle within 5 minutes');
+        if (performance.now() - started > 300_000)
+          throw new Error('payments did not settle within 5 minutes');
         await new Promise((r) => setTimeout(r, POLL_MS));
       }
     })();
@@ -156,8 +166,11 @@ async function run(title: string, env: Record<string, string>): Promise<Figures>
         dispatched++;
       }
     };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, dispatchOne));
+    await Promise.all(Array.from({ length: IN_FLIGHT }, dispatchOne)).catch((error: unknown) => {
+      failed = error;
+    });
     await poller;
+    if (failed) throw failed;
     const seconds = (performance.now() - started) / 1000;
     latencies.sort((a, b) => a - b);
     dispatchTimes.sort((a, b) => a - b);
@@ -171,8 +184,10 @@ async function run(title: string, env: Record<string, string>): Promise<Figures>
       dispatchP50: percentile(dispatchTimes, 50),
     };
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -187,7 +202,9 @@ async function main(): Promise<void> {
     }),
   );
   rows.push(await run('sandbox bank (default timings)', {}));
-  console.log(`\nbench:payments — ${BATCHES} batches of ${BATCH_SIZE} payments, ${IN_FLIGHT} dispatches in flight`);
+  console.log(
+    `\nbench:payments — ${BATCHES} batches of ${BATCH_SIZE} payments, ${IN_FLIGHT} dispatches in flight`,
+  );
   console.log(
     `${'flow'.padEnd(34)} ${'settled/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'dispatch p50 ms'.padStart(16)}`,
   );
@@ -197,6 +214,9 @@ async function main(): Promise<void> {
     );
   }
   const [instant, sandbox] = rows;
+  for (const r of rows) {
+    if (r.settled < r.payments) console.log(`${r.title}: ${r.payments - r.settled} payments did not settle`);
+  }
   console.log(
     `sandbox/instant throughput: ${((sandbox.settled / sandbox.seconds / (instant.settled / instant.seconds)) * 100).toFixed(0)}%; ` +
       'goal: ≥ 2,000 settled/s, p99 < 1,000 ms from DispatchToBank to settled status',

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { AuthModule, EventStoreModule } from '@ledger/infra';
+import { AuthModule, EventStoreModule, MessageBusModule } from '@ledger/infra';
+import { BankReceiptsConsumer } from './bank-receipts/bank-receipts.consumer';
+import { BankReceiptsController } from './bank-receipts/bank-receipts.controller';
+import { BankReceiptRecorder } from './bank-receipts/record-bank-receipt';
 import { ApprovePaymentHttpController } from './claims/approve-payment/approve-payment.http.controller';
 import { BenchHttpController } from './bench/bench.http.controller';
 import { DecideClaimHandler } from './claims/decide-claim.handler';
@@ -17,9 +20,9 @@ import { CancelPaymentHandler } from './payments/cancel-payment/cancel-payment.h
 import { PaymentCommandsHttpController } from './payments/payment-commands.http.controller';
 import { RedispatchPaymentHandler } from './payments/redispatch-payment/redispatch-payment.handler';
 
-/** The write side: HTTP commands for internal services (claims, approvals, dispatch). */
+/** The write side: HTTP commands for internal services (claims, approvals, dispatch) and bank receipts. */
 @Module({
-  imports: [EventStoreModule, AuthModule, CqrsModule.forRoot()],
+  imports: [EventStoreModule, MessageBusModule, AuthModule, CqrsModule.forRoot()],
   controllers: [
     SubmitClaimHttpController,
     ApprovePaymentHttpController,
@@ -28,6 +31,7 @@ import { RedispatchPaymentHandler } from './payments/redispatch-payment/redispat
     GetClaimHttpController,
     DispatchToBankHttpController,
     PaymentCommandsHttpController,
+    BankReceiptsController,
     ...(process.env.LEDGER_BENCH_ROUTES === '1' ? [BenchHttpController] : []),
   ],
   providers: [
@@ -38,6 +42,8 @@ import { RedispatchPaymentHandler } from './payments/redispatch-payment/redispat
     DispatchToBankHandler,
     RedispatchPaymentHandler,
     CancelPaymentHandler,
+    BankReceiptRecorder,
+    BankReceiptsConsumer,
   ],
 })
 export class CommandApiModule {}

@@ -9,3 +9,4 @@ export * from './platform.module';
 export * from './read-store';
 export * from './read-store.module';
 export * from './projection';
+export * from './bus';

@@ -17,6 +17,25 @@ export interface DocumentRef {
 }
 
 /**
+ * How a projection keeps its documents while the projector works on them, when that differs from what a
+ * store keeps (amounts as bigint rather than decimal strings, say). Both are pure conversions.
+ */
+export interface WorkingForm {
+  /**
+   * The working form of a stored document. It may take `stored` over (change it, keep parts of it): the
+   * projector hands it a document nobody else holds.
+   */
+  fromStored(stored: ReadModelDocument, ref: DocumentRef): ReadModelDocument;
+  /**
+   * The plain-JSON document to store, without changing `working`: a snapshot that later changes of
+   * `working` in place leave as it is (a replay writes it while it applies the next events). Parts
+   * that are replaced, never changed in place, may be shared. The projector stamps `_id` and
+   * `lastPosition` on it.
+   */
+  toStored(working: ReadModelDocument, ref: DocumentRef): ReadModelDocument;
+}
+
+/**
  * A read model written once, as pure functions, and run against any read store. `touches` names the
  * documents an event changes; `apply` computes each one's next version (null deletes it). Neither
  * may read a clock, do I/O, or keep state between calls.
@@ -24,6 +43,10 @@ export interface DocumentRef {
 export interface Projection {
   /** Unique; names the projection's checkpoint. */
   readonly name: string;
+  /**
+   * In the order the projector writes them: a crash during a commit may leave documents of a later
+   * collection unwritten while an earlier one's are all written, never the reverse.
+   */
   readonly collections: readonly string[];
   /** Event types this projection handles; the projector passes it no others. */
   readonly handles: readonly string[];
@@ -50,4 +73,13 @@ export interface Projection {
     ref: DocumentRef,
     related?: ReadonlyMap<string, ReadModelDocument>,
   ): ReadModelDocument | null;
+  /**
+   * Optional, for speed (a replay applies millions of events). With it, the projector converts what it
+   * loads with `fromStored`, gives `touches` and `apply` working documents, and converts with `toStored`
+   * only when it writes; and `apply` may change the `document` it is given in place and return it, rather
+   * than copy it for every event: each working document belongs to the projector alone. `related` holds
+   * the same objects, so a document that `apply` reads through `related` (the balances facts) must be
+   * replaced, not changed. Without it, documents are passed as stored and `apply` must not change them.
+   */
+  readonly working?: WorkingForm;
 }

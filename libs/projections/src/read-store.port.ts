@@ -51,7 +51,10 @@ export interface ReadStore {
   /**
    * Writes the changes, then records the checkpoint: the projection has applied every event up to
    * `position`. A crash between the two leaves documents ahead of the checkpoint, which redelivery
-   * then skips by their `lastPosition`; so a crash loses nothing and counts nothing twice.
+   * then skips by their `lastPosition`; so a crash loses nothing and counts nothing twice. A store
+   * that cannot write them all at once writes them collection by collection, in the order their
+   * collections first appear in `changes`, finishing one before it starts the next: a projection can
+   * then rely on a document of a later collection being written only after every earlier one is.
    */
   commit(
     changes: readonly DocumentChange[],

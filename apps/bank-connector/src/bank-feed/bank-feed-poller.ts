@@ -63,8 +63,16 @@ export class BankFeedPoller {
         await this.pause(this.config.pollIntervalMs);
       } catch (error) {
         failures++;
-        const delay = backoffDelayMs(failures, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs });
-        this.logger.warn({ msg: 'bank feed unavailable; retrying', failures, delayMs: delay, error: String(error) });
+        const delay = backoffDelayMs(failures, {
+          baseMs: this.config.retryBaseMs,
+          maxMs: this.config.retryMaxMs,
+        });
+        this.logger.warn({
+          msg: 'bank feed unavailable; retrying',
+          failures,
+          delayMs: delay,
+          error: String(error),
+        });
         await this.pause(Math.max(delay, this.config.pollIntervalMs));
       }
     }

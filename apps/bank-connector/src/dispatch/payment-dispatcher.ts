@@ -90,7 +90,11 @@ export class PaymentDispatcher {
           })
           .catch((error: unknown) => {
             // Not acknowledged and not given up on: the checkpoint stays before it, so a restart resends.
-            this.logger.error({ msg: 'batch dispatch interrupted', position: String(event.position), error: String(error) });
+            this.logger.error({
+              msg: 'batch dispatch interrupted',
+              position: String(event.position),
+              error: String(error),
+            });
           })
           .finally(() => this.inFlight.delete(work));
         this.inFlight.add(work);
@@ -110,13 +114,27 @@ export class PaymentDispatcher {
   async dispatchBatch(event: RecordedEvent): Promise<DispatchReport> {
     const batch = event.data as PaymentBatchDispatchedData;
     const dispatches = await this.dispatchesOf(batch);
-    const message = creditTransferMessage(batch, event.metadata.occurredAt, dispatches, this.config.companyName);
+    const message = creditTransferMessage(
+      batch,
+      event.metadata.occurredAt,
+      dispatches,
+      this.config.companyName,
+    );
     const xml = buildPain001(message);
     const validation = await validateIso20022(xml);
     if (!validation.valid) {
       // Our own message breaks the schema: a bug, never sent; the treasurer sees the payments failed.
-      this.logger.error({ msg: 'pain.001 failed its schema', batchId: batch.batchId, errors: validation.errors });
-      return this.giveUp(batch, dispatches, 0, `the pain.001 failed schema validation: ${validation.errors[0] ?? ''}`);
+      this.logger.error({
+        msg: 'pain.001 failed its schema',
+        batchId: batch.batchId,
+        errors: validation.errors,
+      });
+      return this.giveUp(
+        batch,
+        dispatches,
+        0,
+        `the pain.001 failed schema validation: ${validation.errors[0] ?? ''}`,
+      );
     }
     const signed = await signIso20022(xml, this.key);
     this.intake.remember(dispatches.map((d) => d.paymentId));
@@ -130,10 +148,24 @@ export class PaymentDispatcher {
           return this.giveUp(batch, dispatches, attempt, `the bank refused the message: ${error.message}`);
         }
         if (attempt >= this.config.maxAttempts) {
-          return this.giveUp(batch, dispatches, attempt, `the bank did not answer after ${attempt} attempts: ${String(error)}`);
+          return this.giveUp(
+            batch,
+            dispatches,
+            attempt,
+            `the bank did not answer after ${attempt} attempts: ${String(error)}`,
+          );
         }
-        const delay = backoffDelayMs(attempt, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs });
-        this.logger.warn({ msg: 'bank send failed; retrying', batchId: batch.batchId, attempt, delayMs: delay, error: String(error) });
+        const delay = backoffDelayMs(attempt, {
+          baseMs: this.config.retryBaseMs,
+          maxMs: this.config.retryMaxMs,
+        });
+        this.logger.warn({
+          msg: 'bank send failed; retrying',
+          batchId: batch.batchId,
+          attempt,
+          delayMs: delay,
+          error: String(error),
+        });
         await sleep(delay);
       }
     }
@@ -150,7 +182,9 @@ export class PaymentDispatcher {
             (e.data as PaymentDispatchedData).batchId === batch.batchId,
         );
         if (!attempt) throw new Error(`payment ${paymentId} has no dispatch in batch ${batch.batchId}`);
-        const { corrected: _corrected, ...data } = attempt.data as PaymentDispatchedData & { corrected?: unknown };
+        const { corrected: _corrected, ...data } = attempt.data as PaymentDispatchedData & {
+          corrected?: unknown;
+        };
         return data;
       }),
     );
@@ -176,7 +210,11 @@ export class PaymentDispatcher {
     }));
     await this.bus.publish(
       BANK_RECEIPTS_TOPIC,
-      receipts.map((r) => ({ key: r.paymentId, value: JSON.stringify(r), headers: { 'x-receipt-id': r.receiptId } })),
+      receipts.map((r) => ({
+        key: r.paymentId,
+        value: JSON.stringify(r),
+        headers: { 'x-receipt-id': r.receiptId },
+      })),
     );
     this.logger.error({ msg: 'batch marked failed', batchId: batch.batchId, attempts, reason });
     return { batchId: batch.batchId, payments: dispatches.length, attempts, outcome: 'failed' };

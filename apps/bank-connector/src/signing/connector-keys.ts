@@ -32,6 +32,8 @@ export async function connectorSigningKey(config: BankConnectorConfig): Promise<
 /** `BANK_JWKS`: the bank's JWKS as JSON, or the path of a file holding it. */
 export function configuredBankTrust(config: BankConnectorConfig): BankTrust | undefined {
   if (!config.bankJwks) return undefined;
-  const text = config.bankJwks.trim().startsWith('{') ? config.bankJwks : readFileSync(config.bankJwks, 'utf8');
+  const text = config.bankJwks.trim().startsWith('{')
+    ? config.bankJwks
+    : readFileSync(config.bankJwks, 'utf8');
   return { keys: trustedKeysFromJwks(JSON.parse(text)) };
 }

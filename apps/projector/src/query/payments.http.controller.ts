@@ -1,11 +1,11 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { FieldCondition } from '@ledger/projections';
-import { PAYMENT_BATCHES, PAYMENTS } from '@ledger/projections';
+import { PAYMENT_BATCHES, PAYMENT_STATUSES, PAYMENTS } from '@ledger/projections';
 import { ProblemError, RequireRoles } from '@ledger/infra';
 import { parseCursor, parseEnum, parseInstant, parseLimit, parsePosition, parseSort } from './query-params';
 import { ReadModelsService } from './read-models.service';
 
-const STATUSES = ['dispatched', 'accepted', 'settled', 'rejected', 'returned', 'cancelled'] as const;
+const STATUSES = PAYMENT_STATUSES;
 
 /** Payment status and timeline, per payment and per batch, with the bank's reason codes. */
 @Controller()

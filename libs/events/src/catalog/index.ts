@@ -6,5 +6,6 @@ export * from './claim-events';
 export * from './payment-events';
 export * from './payment-batch-events';
 export * from './duplicate-guard-events';
+export * from './reconciliation-events';
 export * from './schema-versions';
 export * from './upcasters';

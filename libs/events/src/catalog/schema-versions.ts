@@ -2,9 +2,11 @@ import { CLAIM_EVENT_SCHEMA_VERSIONS, ClaimEvent } from './claim-events';
 import { DUPLICATE_GUARD_EVENT_SCHEMA_VERSIONS, DuplicateGuardEvent } from './duplicate-guard-events';
 import { PAYMENT_BATCH_EVENT_SCHEMA_VERSIONS, PaymentBatchEvent } from './payment-batch-events';
 import { PAYMENT_EVENT_SCHEMA_VERSIONS, PaymentEvent } from './payment-events';
+import { RECONCILIATION_EVENT_SCHEMA_VERSIONS, ReconciliationEvent } from './reconciliation-events';
 
 /** Every event any decider of the ledger emits. */
-export type LedgerDomainEvent = ClaimEvent | PaymentEvent | PaymentBatchEvent | DuplicateGuardEvent;
+export type LedgerDomainEvent =
+  ClaimEvent | PaymentEvent | PaymentBatchEvent | DuplicateGuardEvent | ReconciliationEvent;
 export type LedgerEventType = LedgerDomainEvent['type'];
 
 /** The schema version the application stamps in `metadata.schemaVersion` when it appends an event. */
@@ -15,6 +17,7 @@ export const CURRENT_SCHEMA_VERSIONS: { readonly [T in LedgerEventType]: number 
   ...PAYMENT_EVENT_SCHEMA_VERSIONS,
   ...PAYMENT_BATCH_EVENT_SCHEMA_VERSIONS,
   ...DUPLICATE_GUARD_EVENT_SCHEMA_VERSIONS,
+  ...RECONCILIATION_EVENT_SCHEMA_VERSIONS,
 };
 
 /** The current schema version of an event type; throws for a type the catalog does not know. */

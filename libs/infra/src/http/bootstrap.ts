@@ -9,6 +9,8 @@ export interface HttpAppOptions {
   readonly service: string;
   readonly port?: number;
   readonly host?: string;
+  /** Connects the app's message consumers (Nest microservices); they start once the app is initialised. */
+  readonly connectMicroservices?: (app: INestApplication) => void;
 }
 
 /**
@@ -33,6 +35,10 @@ export async function bootstrapHttpApp(
   // Errors Fastify raises before a route runs (malformed JSON, wrong media type, too large) reach the
   // same filter through Nest's own Fastify error handler.
   buildOpenApiDocument(app, options.service);
+  options.connectMicroservices?.(app);
+  // Modules create their topics and stores on bootstrap; consumers subscribe after that.
+  await app.init();
+  await app.startAllMicroservices();
   const port = options.port ?? Number(process.env.PORT ?? 3000);
   const host = options.host ?? process.env.HOST ?? '0.0.0.0';
   await app.listen(port, host);

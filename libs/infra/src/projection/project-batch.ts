@@ -63,15 +63,23 @@ export interface ProjectedBatch {
   readonly applied: number;
 }
 
+/** What `applyBatch` changed, each document once, in the projection's working form. */
+export interface AppliedBatch {
+  /** By key: the document now (null: deleted or never created), and whether it existed before the batch. */
+  readonly changed: Map<string, ChangedDocument>;
+  readonly applied: number;
+}
+
+export interface ChangedDocument {
+  readonly ref: DocumentRef;
+  readonly existed: boolean;
+  document: ReadModelDocument | null;
+}
+
 /**
  * Applies a batch of events to one projection in memory and returns each changed document's final
- * version once; nothing is written here. Follows the `Projection` protocol: the documents an event
- * names by itself are loaded for the whole batch in one call (what the cache does not know); then, in
- * log order, `touches` is asked again with those documents as they stand at that event (a bank
- * outcome finds the accounts it moves on its claim's facts document), any document only that second
- * answer names is loaded, and `apply` gets the pre-event versions of every touched document as
- * `related`. An event is skipped for a document that already reflects it (`lastPosition >= position`:
- * a redelivery after a crash).
+ * version once, as it is to be stored, in the order of the projection's `collections`; nothing is
+ * written here. See `applyBatch`.
  */
 export async function projectBatch(
   projection: Projection,
@@ -81,83 +89,158 @@ export async function projectBatch(
   cache?: DocumentCache,
   beforeLoad?: () => Promise<void>,
 ): Promise<ProjectedBatch> {
-  const handled = events.filter((event) => handles.has(event.type));
-  // key -> document now (undefined while unknown), and whether it existed before the batch
-  const working = new Map<string, { doc: ReadModelDocument | null | undefined; existed: boolean }>();
-  const known = (refs: readonly DocumentRef[]): DocumentRef[] => {
-    const toLoad: DocumentRef[] = [];
+  const { changed, applied } = await applyBatch(projection, handles, events, store, cache, beforeLoad);
+  return { changes: storedChanges(projection, changed.values()), applied };
+}
+
+/**
+ * Applies a batch of events to one projection in memory; nothing is written here, and the changed
+ * documents are in the cache (when given) and in the answer, in the projection's working form.
+ * Follows the `Projection` protocol: the documents the events name by themselves are loaded for the
+ * whole batch in one call (what the cache does not know, converted with `working.fromStored`); then,
+ * in log order, `touches` is asked again with those documents as they stand at that event (a bank
+ * outcome finds the accounts it moves on its claim's facts document), any document only that second
+ * answer names is loaded, and `apply` gets the pre-event versions of every touched document as
+ * `related`. An event is skipped for a document that already reflects it (`lastPosition >= position`:
+ * a redelivery after a crash).
+ */
+export async function applyBatch(
+  projection: Projection,
+  handles: ReadonlySet<string>,
+  events: readonly RecordedEvent[],
+  store: ReadStore,
+  cache?: DocumentCache,
+  beforeLoad?: () => Promise<void>,
+): Promise<AppliedBatch> {
+  const working = projection.working;
+  // The batch's documents (null: known absent). Kept apart from the cache, which may evict.
+  const docs = new Map<string, ReadModelDocument | null>();
+  const changed = new Map<string, ChangedDocument>();
+  const missing = new Map<string, DocumentRef>();
+  /** Brings the documents of these refs (keys alike) into `docs`, from the cache or, later, the store. */
+  const need = (refs: readonly DocumentRef[], keys: readonly string[]) => {
+    for (let i = 0; i < refs.length; i++) {
+      const key = keys[i];
+      if (docs.has(key) || missing.has(key)) continue;
+      const cached = cache?.get(key);
+      if (cached === undefined) missing.set(key, refs[i]);
+      else docs.set(key, cached);
+    }
+  };
+  const load = async () => {
+    const refs = [...missing.values()];
+    missing.clear();
+    await beforeLoad?.();
+    const loaded = await store.load(refs);
     for (const ref of refs) {
       const key = documentKey(ref);
-      if (working.has(key)) continue;
-      const cached = cache?.get(key);
-      working.set(key, { doc: cached, existed: cached !== null && cached !== undefined });
-      if (cached === undefined) toLoad.push(ref);
-    }
-    return toLoad;
-  };
-  const load = async (toLoad: DocumentRef[]) => {
-    if (toLoad.length === 0) return;
-    await beforeLoad?.();
-    const loaded = await store.load(toLoad);
-    for (const ref of toLoad) {
-      const key = documentKey(ref);
-      const doc = loaded.get(key) ?? null;
-      working.set(key, { doc, existed: doc !== null });
+      const stored = loaded.get(key);
+      const doc = stored === undefined ? null : working ? working.fromStored(stored, ref) : stored;
+      docs.set(key, doc);
       cache?.set(key, doc);
     }
   };
-  const view = (refs: readonly DocumentRef[]) => {
+  const view = (keys: readonly string[]) => {
     const map = new Map<string, ReadModelDocument>();
-    for (const ref of refs) {
-      const doc = working.get(documentKey(ref))?.doc;
-      if (doc) map.set(documentKey(ref), doc);
+    for (const key of keys) {
+      const doc = docs.get(key);
+      if (doc) map.set(key, doc);
     }
     return map;
   };
 
-  const first = handled.map((event) => projection.touches(event));
-  await load(known(first.flat()));
+  const handled: RecordedEvent[] = [];
+  const first: Array<{ refs: readonly DocumentRef[]; keys: string[] }> = [];
+  for (const event of events) {
+    if (!handles.has(event.type)) continue;
+    const refs = projection.touches(event);
+    const keys = refs.map(documentKey);
+    handled.push(event);
+    first.push({ refs, keys });
+    need(refs, keys);
+  }
+  if (missing.size > 0) await load();
 
-  const dirty = new Map<string, DocumentRef>();
   let applied = 0;
-  for (const [n, event] of handled.entries()) {
-    const refs = projection.touches(event, view(first[n]));
-    await load(known(refs));
-    const related = view(refs);
+  for (let n = 0; n < handled.length; n++) {
+    const event = handled[n];
+    const named = first[n];
+    const before = view(named.keys);
+    const refs = projection.touches(event, before);
+    let keys = named.keys;
+    let related = before;
+    if (!sameRefs(refs, named.refs)) {
+      keys = refs.map(documentKey);
+      need(refs, keys);
+      // Loading is rare here (the first answers were loaded for the whole batch): no await without it.
+      if (missing.size > 0) await load();
+      related = view(keys);
+    }
     const position = Number(event.position);
     let used = false;
-    for (const ref of refs) {
-      const key = documentKey(ref);
-      const entry = working.get(key)!;
-      const current = entry.doc ?? undefined;
-      if (current && (current.lastPosition ?? -1) >= position) continue;
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i];
+      const key = keys[i];
+      const current = docs.get(key) ?? undefined;
+      if (current !== undefined && (current.lastPosition ?? -1) >= position) continue;
       const next = projection.apply(current, event, ref, related);
-      entry.doc = next === null ? null : stamp(next, ref.id, position);
-      dirty.set(key, ref);
+      const document = next === null ? null : stamp(next, ref.id, position);
+      docs.set(key, document);
+      const entry = changed.get(key);
+      if (entry === undefined) changed.set(key, { ref, existed: current !== undefined, document });
+      else entry.document = document;
       used = true;
     }
     if (used) applied += 1;
   }
+  if (cache) for (const [key, { document }] of changed) cache.set(key, document);
+  return { changed, applied };
+}
 
-  const changes: DocumentChange[] = [];
-  for (const [key, ref] of dirty) {
-    const { doc, existed } = working.get(key)!;
-    const document = doc ?? null;
-    if (document === null && !existed) {
-      cache?.set(key, null);
-      continue;
-    }
-    // `created` lets a store insert instead of replace (much cheaper on FerretDB).
-    changes.push(document !== null && !existed ? { ref, document, created: true } : { ref, document });
-    cache?.set(key, document);
-  }
-  return { changes, applied };
+function sameRefs(a: readonly DocumentRef[], b: readonly DocumentRef[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i].id !== b[i].id || a[i].collection !== b[i].collection) return false;
+  return true;
 }
 
 /**
- * Sets `_id` and `lastPosition` on the projection's new document. It is a fresh object (projections
- * are pure), so it is written in place rather than copied: a copy per event was the rebuild's largest
- * cost after decoding. A frozen one is copied.
+ * The changes to store, converted out of the working form, in the order of the projection's
+ * `collections` (a store writes them in that order). A document created and deleted again is left
+ * out; `created` lets a store insert rather than replace (much cheaper on FerretDB).
+ */
+export function storedChanges(
+  projection: Projection,
+  documents: Iterable<ChangedDocument>,
+): DocumentChange[] {
+  const byCollection = new Map<string, DocumentChange[]>(projection.collections.map((c) => [c, []]));
+  for (const { ref, existed, document: doc } of documents) {
+    if (doc === null && !existed) continue;
+    let group = byCollection.get(ref.collection);
+    if (group === undefined) byCollection.set(ref.collection, (group = []));
+    if (doc === null) {
+      group.push({ ref, document: null });
+      continue;
+    }
+    const document = projection.working ? stored(projection.working.toStored(doc, ref), doc) : doc;
+    group.push(existed ? { ref, document } : { ref, document, created: true });
+  }
+  return [...byCollection.values()].flat();
+}
+
+/** The stored form carries the working document's `_id` and `lastPosition`. */
+function stored(document: ReadModelDocument, working: ReadModelDocument): ReadModelDocument {
+  if (document === working) return document;
+  const writable = document as { _id: string; lastPosition?: number };
+  writable._id = working._id;
+  if (working.lastPosition !== undefined) writable.lastPosition = working.lastPosition;
+  return document;
+}
+
+/**
+ * Sets `_id` and `lastPosition` on the projection's new document. It is a fresh object or the
+ * projection's own working document, so it is written in place rather than copied: a copy per event
+ * was the rebuild's largest cost after decoding. A frozen one is copied.
  */
 function stamp(document: ReadModelDocument, id: string, position: number): ReadModelDocument {
   if (Object.isFrozen(document)) return { ...document, _id: id, lastPosition: position };

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { EventStore, RecordedEvent } from '@ledger/events';
-import { DocumentChange, DocumentRef, documentKey, Projection, ReadStore } from '@ledger/projections';
-import { DocumentCache, projectBatch } from './project-batch';
+import { DocumentRef, Projection, ReadStore } from '@ledger/projections';
+import { applyBatch, ChangedDocument, DocumentCache, storedChanges } from './project-batch';
 
 export interface RebuildOptions {
   /** Last position to apply (inclusive): the read models as of that point of the log. */
@@ -11,8 +11,10 @@ export interface RebuildOptions {
   /** Events projected together (default 5,000). */
   readonly batchSize?: number;
   /**
-   * Changed documents held in memory before they are written (default 50,000 per projection). Each
-   * write commits the documents and the checkpoint of the last event projected.
+   * Changed documents held in memory before they are written (default 50,000 per projection; more
+   * writes cost more than memory, and on FerretDB replacing a written document is slow). Each
+   * write commits the documents and the checkpoint of the last event projected, and runs while the
+   * next batches are projected.
    */
   readonly flushDocuments?: number;
   /** Documents kept in memory per projection (default 200,000); beyond it, they are loaded back. */
@@ -72,28 +74,42 @@ export async function rebuild(
     return { events, position, elapsedMs, eventsPerSecond: elapsedMs > 0 ? (events * 1000) / elapsedMs : 0 };
   };
 
-  const flush = async (run: (typeof runs)[number], at: bigint) => {
-    const changes: DocumentChange[] = [];
+  // One write per projection may run while the next batches are projected: the store's work (a
+  // server's, for MongoDB) overlaps the projector's. Its documents are converted (snapshots) first.
+  const writing = new Map<(typeof runs)[number], Promise<void>>();
+  const allWritten = async () => {
+    for (const write of [...writing.values()]) await write;
+  };
+  const flush = async (run: (typeof runs)[number], at: bigint, wait: boolean) => {
+    await writing.get(run);
+    const documents: ChangedDocument[] = [];
     for (const [key, ref] of run.dirty) {
       const document = run.cache.get(key) ?? null;
-      const created = document !== null && !run.stored.has(key);
-      changes.push(created ? { ref, document, created } : { ref, document });
+      documents.push({ ref, existed: run.stored.has(key), document });
       if (document === null) run.stored.delete(key);
       else run.stored.add(key);
     }
-    await store.commit(changes, { projection: run.projection.name, position: at });
-    run.written += changes.length;
+    const changes = storedChanges(run.projection, documents);
     run.dirty.clear();
+    run.written += changes.length;
+    const write = store.commit(changes, { projection: run.projection.name, position: at });
+    // Awaited before the next write, before any load and at the end; never left unhandled meanwhile.
+    write.catch(() => undefined);
+    writing.set(run, write);
+    if (!wait) return;
+    await write;
+    // Everything in the cache is written now: the oldest documents may go (loaded back if needed).
     run.cache.trim(cacheSize);
   };
 
   const project = async (batch: RecordedEvent[]) => {
     const last = batch[batch.length - 1].position;
     for (const run of runs) {
-      const projected = await projectBatch(run.projection, run.handles, batch, store, run.cache);
+      const projected = await applyBatch(run.projection, run.handles, batch, store, run.cache, allWritten);
       run.applied += projected.applied;
-      for (const change of projected.changes) run.dirty.set(documentKey(change.ref), change.ref);
-      if (run.dirty.size >= flushDocuments || run.cache.size > cacheSize) await flush(run, last);
+      for (const [key, { ref }] of projected.changed) run.dirty.set(key, ref);
+      if (run.cache.size > cacheSize) await flush(run, last, true);
+      else if (run.dirty.size >= flushDocuments) await flush(run, last, false);
     }
     events += batch.length;
     position = last;
@@ -111,7 +127,8 @@ export async function rebuild(
     }
   }
   if (batch.length > 0) await project(batch);
-  if (position !== null) for (const run of runs) await flush(run, position);
+  if (position !== null) for (const run of runs) await flush(run, position, false);
+  await allWritten();
   const applied: Record<string, number> = {};
   const written: Record<string, number> = {};
   for (const run of runs) {

@@ -6,3 +6,4 @@ export * from './balances/trial-balance';
 export * from './approvals/approvals.projection';
 export * from './payments/payments.projection';
 export * from './risk/risk.projection';
+export * from './reconciliation/reconciliation.projection';

@@ -44,6 +44,9 @@ export interface ApprovalDocument extends ReadModelDocument {
   readonly reason?: string;
 }
 
+type WorkingApproval = { -readonly [K in keyof ApprovalDocument]: ApprovalDocument[K] };
+
+/** Changed in place by each decision; its arrays are replaced, never changed, so a shallow copy is a snapshot. */
 export const approvalsProjection: Projection = {
   name: 'approvals',
   collections: [APPROVALS],
@@ -54,11 +57,16 @@ export const approvalsProjection: Projection = {
   },
 
   apply(document, event) {
-    return nextApproval(document as ApprovalDocument | undefined, event);
+    return nextApproval(document as WorkingApproval | undefined, event);
+  },
+
+  working: {
+    fromStored: (stored) => stored,
+    toStored: (working) => ({ ...working }),
   },
 };
 
-function nextApproval(doc: ApprovalDocument | undefined, event: RecordedEvent): ApprovalDocument | null {
+function nextApproval(doc: WorkingApproval | undefined, event: RecordedEvent): ApprovalDocument | null {
   const at = event.metadata.occurredAt;
   const e = known(event);
   if (e.type === 'ClaimSubmitted') {
@@ -93,52 +101,42 @@ function nextApproval(doc: ApprovalDocument | undefined, event: RecordedEvent): 
       const { level, levelIndex, approvedBy, comment } = e.data;
       if (levelIndex !== doc.levelIndex) return doc; // a level already recorded
       const next = doc.requiredLevels[levelIndex + 1] ?? null;
-      return {
-        ...doc,
-        approvals: [
-          ...doc.approvals,
-          { level, levelIndex, approvedBy, at, ...(comment !== undefined ? { comment } : {}) },
-        ],
-        pendingLevel: next,
-        pendingRole: next,
-        levelIndex: levelIndex + 1,
-        since: at,
-      };
+      doc.approvals = [
+        ...doc.approvals,
+        { level, levelIndex, approvedBy, at, ...(comment !== undefined ? { comment } : {}) },
+      ];
+      doc.pendingLevel = next;
+      doc.pendingRole = next;
+      doc.levelIndex = levelIndex + 1;
+      doc.since = at;
+      return doc;
     }
     case 'ClaimApproved':
-      return {
-        ...doc,
-        status: 'approved',
-        pendingLevel: null,
-        pendingRole: null,
-        levelIndex: doc.requiredLevels.length,
-        since: at,
-        decidedAt: at,
-      };
+      doc.status = 'approved';
+      decided(doc, at);
+      doc.levelIndex = doc.requiredLevels.length;
+      return doc;
     case 'ClaimRejected':
-      return {
-        ...doc,
-        status: 'rejected',
-        pendingLevel: null,
-        pendingRole: null,
-        levelIndex: e.data.levelIndex,
-        since: at,
-        decidedAt: at,
-        decidedBy: e.data.rejectedBy,
-        reason: e.data.reason,
-      };
+      doc.status = 'rejected';
+      decided(doc, at);
+      doc.levelIndex = e.data.levelIndex;
+      doc.decidedBy = e.data.rejectedBy;
+      doc.reason = e.data.reason;
+      return doc;
     case 'ClaimWithdrawn':
-      return {
-        ...doc,
-        status: 'withdrawn',
-        pendingLevel: null,
-        pendingRole: null,
-        since: at,
-        decidedAt: at,
-        decidedBy: e.data.withdrawnBy,
-        ...(e.data.reason !== undefined ? { reason: e.data.reason } : {}),
-      };
+      doc.status = 'withdrawn';
+      decided(doc, at);
+      doc.decidedBy = e.data.withdrawnBy;
+      if (e.data.reason !== undefined) doc.reason = e.data.reason;
+      return doc;
     default:
       return doc;
   }
+}
+
+function decided(doc: WorkingApproval, at: string): void {
+  doc.pendingLevel = null;
+  doc.pendingRole = null;
+  doc.since = at;
+  doc.decidedAt = at;
 }

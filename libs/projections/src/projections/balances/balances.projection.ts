@@ -1,6 +1,6 @@
 import { RecordedEvent } from '@ledger/events';
 import { DocumentRef, Projection, ReadModelDocument } from '../../projection';
-import { alreadyApplied, decimal, distinctRefs, loadedDocument, minorUnits } from '../shared';
+import { alreadyApplied, decimal, loadedDocument, minorUnits } from '../shared';
 import {
   accountDocumentId,
   accountType,
@@ -8,7 +8,7 @@ import {
   isDebitNormal,
   parseAccountDocumentId,
 } from './chart-of-accounts';
-import { balanceStep, claimIdOf, ClaimFactsDocument, TransferJson, transfersOf } from './transfers';
+import { claimIdOf, ClaimFactsDocument, rememberedStep, TransferJson, transfersOf } from './transfers';
 
 export const BALANCES_ACCOUNTS = 'balances_accounts';
 export const BALANCES_CLAIMS = 'balances_claims';
@@ -41,18 +41,37 @@ const HANDLES = [
   'PaymentRedispatched',
   'PaymentSettled',
   'PaymentRejectedByBank',
+  'PaymentDispatchFailed',
   'PaymentReturned',
   'PaymentCancelled',
 ] as const;
 
 /**
+ * An account while the projector works on it: amounts in minor units, changed in place by every event
+ * that moves it, and written as decimal strings only when it is stored.
+ */
+interface WorkingAccount extends ReadModelDocument {
+  readonly ledger: string;
+  readonly account: string;
+  readonly type: AccountType;
+  debitsPending: bigint;
+  debitsPosted: bigint;
+  creditsPending: bigint;
+  creditsPosted: bigint;
+  entries: number;
+}
+
+/**
  * Double-entry balances, one ledger per currency. Every event that moves money makes balanced transfers
  * (see `balanceStep`), so each ledger's debits equal its credits, pending and posted separately, after
  * every event. The claim's facts document is read through `related`: it is named by the event (its claim
- * id), and it names the accounts the event moves, hence the two-step `touches`.
+ * id), and it names the accounts the event moves, hence the two-step `touches`. Facts are replaced, never
+ * changed in place, so `related` keeps showing them as they were before the event; accounts are changed
+ * in place in their working form.
  */
 export const balancesProjection: Projection = {
   name: 'balances',
+  // Accounts first: once a facts document is written, so are the accounts its events moved.
   collections: [BALANCES_ACCOUNTS, BALANCES_CLAIMS],
   handles: HANDLES,
 
@@ -60,13 +79,15 @@ export const balancesProjection: Projection = {
     const factsRef = claimFactsRef(event);
     if (loaded === undefined) return [factsRef];
     const facts = loadedDocument<ClaimFactsDocument>(loaded, factsRef);
-    const accounts = transfersOf(event, facts).flatMap((transfer) =>
-      [transfer.debitAccount, transfer.creditAccount].map((account) => ({
-        collection: BALANCES_ACCOUNTS,
-        id: accountDocumentId(transfer.ledger, account),
-      })),
-    );
-    return distinctRefs([factsRef, ...accounts]);
+    const refs: DocumentRef[] = [factsRef];
+    for (const transfer of transfersOf(event, facts)) {
+      for (const account of [transfer.debitAccount, transfer.creditAccount]) {
+        const id = accountDocumentId(transfer.ledger, account);
+        if (!refs.some((ref) => ref.id === id && ref.collection === BALANCES_ACCOUNTS))
+          refs.push({ collection: BALANCES_ACCOUNTS, id });
+      }
+    }
+    return refs;
   },
 
   apply(document, event, ref, related) {
@@ -76,7 +97,34 @@ export const balancesProjection: Projection = {
       throw new TypeError('balances: the projector must pass the related documents to apply');
     }
     const facts = loadedDocument<ClaimFactsDocument>(related, claimFactsRef(event));
-    return postTransfers(document as AccountDocument | undefined, ref.id, transfersOf(event, facts));
+    if (alreadyApplied(facts, event)) return document ?? null;
+    const { transfers, units } = rememberedStep(facts, event);
+    return post(document as WorkingAccount | undefined, ref.id, transfers, units);
+  },
+
+  working: {
+    fromStored(stored, ref) {
+      if (ref.collection !== BALANCES_ACCOUNTS) return stored;
+      const account = stored as AccountDocument;
+      const amount = (value: string) => minorUnits(value, account.ledger);
+      const working: WorkingAccount = {
+        _id: account._id,
+        ledger: account.ledger,
+        account: account.account,
+        type: account.type,
+        debitsPending: amount(account.debitsPending),
+        debitsPosted: amount(account.debitsPosted),
+        creditsPending: amount(account.creditsPending),
+        creditsPosted: amount(account.creditsPosted),
+        entries: account.entries,
+        ...(account.lastPosition === undefined ? {} : { lastPosition: account.lastPosition }),
+      };
+      return working;
+    },
+    toStored(working, ref) {
+      if (ref.collection !== BALANCES_ACCOUNTS) return working;
+      return accountDocument(working as WorkingAccount);
+    },
   },
 };
 
@@ -86,59 +134,62 @@ function claimFactsRef(event: RecordedEvent): DocumentRef {
 
 function applyToFacts(facts: ClaimFactsDocument | undefined, event: RecordedEvent): ClaimFactsDocument {
   if (facts !== undefined && alreadyApplied(facts, event)) return facts;
-  const { next, transfers } = balanceStep(facts, event);
-  if (transfers.length === 0) return next;
-  const entry = {
-    position: event.position.toString(),
-    type: event.type,
-    at: event.metadata.occurredAt,
-    transfers,
-  };
-  return { ...next, journal: [...next.journal, entry] };
+  return rememberedStep(facts, event).next;
 }
 
-/** The account after the transfers that touch it; the others are for other accounts of the event. */
-export function postTransfers(
-  document: AccountDocument | undefined,
+/** Posts to `account` (changed in place; created when undefined) the transfers that touch it. */
+function post(
+  account: WorkingAccount | undefined,
   id: string,
   transfers: readonly TransferJson[],
-): AccountDocument | null {
-  const { ledger, account } = parseAccountDocumentId(id);
-  const amount = (value: string | undefined) => (value === undefined ? 0n : minorUnits(value, ledger));
-  let debitsPending = amount(document?.debitsPending);
-  let debitsPosted = amount(document?.debitsPosted);
-  let creditsPending = amount(document?.creditsPending);
-  let creditsPosted = amount(document?.creditsPosted);
-  let entries = document?.entries ?? 0;
-  for (const transfer of transfers) {
-    if (transfer.ledger !== ledger) continue;
-    const sides = [
-      transfer.debitAccount === account ? ('debit' as const) : undefined,
-      transfer.creditAccount === account ? ('credit' as const) : undefined,
-    ];
-    for (const side of sides) {
-      if (side === undefined) continue;
-      const units = minorUnits(transfer.amount, ledger);
-      const [pending, posted] = movement(transfer, units);
-      if (side === 'debit') {
-        debitsPending += pending;
-        debitsPosted += posted;
-      } else {
-        creditsPending += pending;
-        creditsPosted += posted;
-      }
-      entries += 1;
+  units: readonly bigint[],
+): WorkingAccount | null {
+  let working = account;
+  for (let i = 0; i < transfers.length; i++) {
+    const transfer = transfers[i];
+    working ??= newAccount(id);
+    if (transfer.ledger !== working.ledger) continue;
+    const [pending, posted] = movement(transfer, units[i]);
+    if (transfer.debitAccount === working.account) {
+      working.debitsPending += pending;
+      working.debitsPosted += posted;
+      working.entries += 1;
+    }
+    if (transfer.creditAccount === working.account) {
+      working.creditsPending += pending;
+      working.creditsPosted += posted;
+      working.entries += 1;
     }
   }
-  if (entries === (document?.entries ?? 0)) return document ?? null;
-  const type = accountType(account);
-  const normal = (debits: bigint, credits: bigint) =>
-    isDebitNormal(type) ? debits - credits : credits - debits;
+  // An account no transfer moved is not created.
+  return working === undefined || (account === undefined && working.entries === 0)
+    ? (account ?? null)
+    : working;
+}
+
+function newAccount(id: string): WorkingAccount {
+  const { ledger, account } = parseAccountDocumentId(id);
   return {
-    ...document,
     _id: id,
     ledger,
     account,
+    type: accountType(account),
+    debitsPending: 0n,
+    debitsPosted: 0n,
+    creditsPending: 0n,
+    creditsPosted: 0n,
+    entries: 0,
+  };
+}
+
+function accountDocument(working: WorkingAccount): AccountDocument {
+  const { ledger, type, debitsPending, debitsPosted, creditsPending, creditsPosted } = working;
+  const normal = (debits: bigint, credits: bigint) =>
+    isDebitNormal(type) ? debits - credits : credits - debits;
+  return {
+    _id: working._id,
+    ledger,
+    account: working.account,
     type,
     debitsPending: decimal(debitsPending, ledger),
     debitsPosted: decimal(debitsPosted, ledger),
@@ -146,7 +197,8 @@ export function postTransfers(
     creditsPosted: decimal(creditsPosted, ledger),
     net: decimal(normal(debitsPending + debitsPosted, creditsPending + creditsPosted), ledger),
     netPosted: decimal(normal(debitsPosted, creditsPosted), ledger),
-    entries,
+    entries: working.entries,
+    ...(working.lastPosition === undefined ? {} : { lastPosition: working.lastPosition }),
   };
 }
 

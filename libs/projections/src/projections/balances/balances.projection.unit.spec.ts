@@ -1,5 +1,5 @@
 import { RecordedEvent } from '@ledger/events';
-import { ReadModelDocument } from '../../projection';
+import { DocumentRef, ReadModelDocument } from '../../projection';
 import { ACCOUNTS, claim, dispatch, outcome, redispatch } from '../testing/fixtures';
 import { History } from '../testing/history';
 import { collection, DocumentMap, projectAll, projectEvent } from '../testing/in-memory-runner';
@@ -159,13 +159,64 @@ describe('balancesProjection', () => {
     expect(amounts(store, PAYABLE)).toEqual(['0.00', '1234.50', '0.00', '1234.50']);
     expect(account(store, PAYABLE)).toMatchObject({ net: '0.00', netPosted: '0.00', entries: 4 });
     expectBalanced(store);
-    const facts = store.get(`${BALANCES_CLAIMS}/claim-1`);
-    expect((facts?.journal as Array<{ type: string }>).map((entry) => entry.type)).toEqual([
-      'ClaimApproved',
-      'PaymentDispatched',
-      'PaymentRejectedByBank',
-      'PaymentCancelled',
-    ]);
+    expect(store.get(`${BALANCES_CLAIMS}/claim-1`)).toMatchObject({
+      approved: true,
+      payments: { 'pay-1': { attempt: 1, status: 'cancelled', pending: null, settled: null } },
+    });
+  });
+
+  it('voids the pending transfer when the bank connector gives up, as after a rejection', () => {
+    const history = approvedClaim();
+    history.add({ type: 'PaymentDispatched', data: dispatch() });
+    history.add({
+      type: 'PaymentDispatchFailed',
+      data: { ...outcome('r-1'), batchId: 'batch-1', attempts: 5, reason: 'bank gateway timed out' },
+    });
+    const failed = run(history);
+    expect(amounts(failed, PAYABLE)).toEqual(['0.00', '0.00', '0.00', '1234.50']);
+    expect(account(failed, PAYABLE)).toMatchObject({ net: '1234.50', netPosted: '1234.50', entries: 3 });
+    expect(amounts(failed, IN_TRANSIT)).toEqual(['0.00', '0.00', '0.00', '0.00']);
+    expect(account(failed, IN_TRANSIT)).toMatchObject({ net: '0.00', entries: 2 });
+    expect(failed.get(`${BALANCES_CLAIMS}/claim-1`)).toMatchObject({
+      payments: { 'pay-1': { status: 'failed', pending: null } },
+    });
+    expectBalanced(failed);
+
+    // A second report of the same failure, or a late settlement of the failed attempt, posts nothing.
+    history.add({
+      type: 'PaymentDispatchFailed',
+      data: { ...outcome('r-2'), batchId: 'batch-1', attempts: 5, reason: 'again' },
+    });
+    history.add({ type: 'PaymentSettled', data: outcome('r-3') });
+    expect(collection(run(history), BALANCES_ACCOUNTS)).toStrictEqual(collection(failed, BALANCES_ACCOUNTS));
+
+    history.add({
+      type: 'PaymentRedispatched',
+      data: redispatch({ debtorAccount: ACCOUNTS.otherDebtor, corrected: ['debtorAccount'] }),
+    });
+    history.add({ type: 'PaymentSettled', data: outcome('r-4', 2) });
+    const settled = run(history);
+    expect(amounts(settled, PAYABLE)).toEqual(['0.00', '1234.50', '0.00', '1234.50']);
+    expect(amounts(settled, OTHER_BANK)).toEqual(['0.00', '0.00', '0.00', '1234.50']);
+    expectBalanced(settled);
+  });
+
+  it('reverses the approval when a payment the connector could not deliver is cancelled', () => {
+    const history = approvedClaim();
+    history.add({ type: 'PaymentDispatched', data: dispatch() });
+    history.add({
+      type: 'PaymentDispatchFailed',
+      data: { ...outcome('r-1'), batchId: 'batch-1', attempts: 3, reason: 'HTTP 503' },
+    });
+    history.add({
+      type: 'PaymentCancelled',
+      data: { paymentId: 'pay-1', claimId: 'claim-1', cancelledBy: 'trent', reason: 'gave up' },
+    });
+    const store = run(history);
+    expect(account(store, EXPENSE)).toMatchObject({ net: '0.00', entries: 2 });
+    expect(account(store, PAYABLE)).toMatchObject({ net: '0.00', netPosted: '0.00', entries: 4 });
+    expect(amounts(store, IN_TRANSIT)).toEqual(['0.00', '0.00', '0.00', '0.00']);
+    expectBalanced(store);
   });
 
   it('debits the bank and owes the payee again when a settled payment is returned; the expense stays', () => {
@@ -245,7 +296,11 @@ describe('balancesProjection', () => {
       `${BALANCES_ACCOUNTS}/${IN_TRANSIT}`,
       `${BALANCES_ACCOUNTS}/${BANK}`,
     ]);
-    expect(balancesProjection.touches(dispatched, load())).toHaveLength(3);
+    // Facts already past an event mean its accounts were written first (the projector writes accounts
+    // before facts): a redelivery then has nothing more to post.
+    expect(balancesProjection.touches(dispatched, load())).toEqual([
+      { collection: BALANCES_CLAIMS, id: 'claim-1' },
+    ]);
   });
 
   it('gives the same documents whatever order the touched documents are applied in', () => {
@@ -264,11 +319,17 @@ describe('balancesProjection', () => {
       data: { ...outcome('r-2'), reasonCode: 'AC04', reasonText: 'x' },
     });
     const expected = run(history);
-    for (const crashed of [BALANCES_CLAIMS, BALANCES_ACCOUNTS]) {
+    const crashes: Array<(ref: DocumentRef) => boolean> = [
+      () => false, // before anything is written
+      (ref) => ref.collection === BALANCES_ACCOUNTS, // after the accounts, before the facts
+      (ref) => ref.collection === BALANCES_ACCOUNTS && ref.id.includes(':payable:'), // among the accounts
+      (ref) => !ref.id.includes(':payable:'), // the payable account and all after it lost
+    ];
+    for (const commitOnly of crashes) {
       const store: DocumentMap = new Map();
       for (const event of history.events) {
-        // A crash commits only one collection's changes; the projector then redelivers the event.
-        projectEvent(balancesProjection, store, event, { commitOnly: (ref) => ref.collection === crashed });
+        // A crash commits a part of the changes (in collection order); the projector then redelivers.
+        projectEvent(balancesProjection, store, event, { commitOnly });
         projectEvent(balancesProjection, store, event);
         projectEvent(balancesProjection, store, event);
       }

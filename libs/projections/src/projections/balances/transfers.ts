@@ -18,6 +18,7 @@ export type TransferCode =
   | 'payment_settled'
   | 'settlement_cleared'
   | 'payment_rejected'
+  | 'dispatch_failed'
   | 'payment_cancelled'
   | 'approval_reversed'
   | 'payment_returned';
@@ -44,7 +45,8 @@ export interface ClaimBookingFacts {
   readonly payableAccount: string;
 }
 
-export type PaymentBookingStatus = 'dispatched' | 'settled' | 'rejected' | 'returned' | 'cancelled';
+export type PaymentBookingStatus =
+  'dispatched' | 'settled' | 'rejected' | 'failed' | 'returned' | 'cancelled';
 
 export interface PaymentBookingFacts {
   readonly attempt: number;
@@ -62,19 +64,11 @@ export interface PaymentBookingFacts {
   } | null;
 }
 
-export interface JournalEntry {
-  /** The event's global position, as a decimal string. */
-  readonly position: string;
-  readonly type: string;
-  readonly at: string;
-  readonly transfers: readonly TransferJson[];
-}
-
 /**
- * `balances_claims/<claimId>`: the facts later postings of a claim need (bank outcomes carry only ids),
- * and the journal of every transfer the claim's events made. The journal also makes the projection
- * safe after a partial commit: an event redelivered to an account document that missed it finds its
- * transfers here even when this document already moved past it.
+ * `balances_claims/<claimId>`: the facts later postings of a claim need (bank outcomes carry only ids).
+ * It is the last collection the projector writes after a batch, so once it has an event (`lastPosition`
+ * at or past it) every account that event moved is written too, and a redelivered event that finds
+ * it past its position has nothing left to post.
  */
 export interface ClaimFactsDocument extends ReadModelDocument {
   readonly claimId: string;
@@ -82,7 +76,6 @@ export interface ClaimFactsDocument extends ReadModelDocument {
   readonly claim?: ClaimBookingFacts;
   readonly approved: boolean;
   readonly payments: Readonly<Record<string, PaymentBookingFacts>>;
-  readonly journal: readonly JournalEntry[];
 }
 
 export interface BalanceStep {
@@ -106,7 +99,6 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
     claimId,
     approved: false,
     payments: {},
-    journal: [],
   };
   const unchanged: BalanceStep = { next: current, transfers: [] };
   const e = known(event);
@@ -200,6 +192,18 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
         transfers: [voided],
       };
     }
+    case 'PaymentDispatchFailed': {
+      const { paymentId, attempt } = e.data;
+      const payment = current.payments[paymentId];
+      const pending = payment?.pending;
+      if (payment === undefined || pending == null || payment.attempt !== attempt) return unchanged;
+      // The bank never got the message: release the reservation exactly as a rejection does.
+      const voided = completion(pending, `${paymentId}:${attempt}:failed`, 'void_pending', 'dispatch_failed');
+      return {
+        next: withPayment(current, paymentId, { ...payment, status: 'failed', pending: null }),
+        transfers: [voided],
+      };
+    }
     case 'PaymentReturned': {
       const { paymentId, attempt } = e.data;
       const payment = current.payments[paymentId];
@@ -223,7 +227,8 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
       if (payment === undefined || payment.status === 'cancelled') return unchanged;
       if (payment.status === 'settled' || payment.status === 'returned') return unchanged;
       const transfers: TransferJson[] = [];
-      // The domain cancels only a rejected payment (nothing pending); release a reservation regardless.
+      // The domain cancels only a rejected or failed payment (nothing pending); release a reservation
+      // regardless.
       if (payment.pending !== null) {
         transfers.push(
           completion(
@@ -255,19 +260,39 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
 }
 
 /**
- * The transfers `event` made or makes on the claim whose facts document is `facts` (as loaded: before the
- * event, or after it when a partial commit already stored it). Both `touches` and `apply` use it, so the
- * accounts named and the amounts posted always agree.
+ * The transfers `event` makes on the claim whose facts document is `facts` as loaded before the event;
+ * none when the facts already reflect it (a redelivery: the accounts were written before the facts).
+ * Both `touches` and `apply` use it, so the accounts named and the amounts posted always agree.
  */
 export function transfersOf(
   event: RecordedEvent,
   facts: ClaimFactsDocument | undefined,
 ): readonly TransferJson[] {
-  const position = event.position.toString();
-  const recorded = facts?.journal.find((entry) => entry.position === position);
-  if (recorded !== undefined) return recorded.transfers;
-  if (alreadyApplied(facts, event)) return []; // applied, and it moved no money
-  return balanceStep(facts, event).transfers;
+  return alreadyApplied(facts, event) ? [] : rememberedStep(facts, event).transfers;
+}
+
+/** A balance step with each transfer's amount in minor units. */
+export interface PostingStep extends BalanceStep {
+  readonly units: readonly bigint[];
+}
+
+/**
+ * The projector asks for an event's transfers in `touches`, then in `apply` once per document the event
+ * changes, one right after the other: remember the last answer. Facts documents are never changed in
+ * place, so the same object means the same facts.
+ */
+let last: { facts: ClaimFactsDocument | undefined; event: RecordedEvent; step: PostingStep } | undefined;
+
+/** `balanceStep` with amounts in minor units, computed once per facts document and event. */
+export function rememberedStep(facts: ClaimFactsDocument | undefined, event: RecordedEvent): PostingStep {
+  if (last !== undefined && last.event === event && last.facts === facts) return last.step;
+  const { next, transfers } = balanceStep(facts, event);
+  const units = transfers.map(
+    (t) => parseMoney({ value: t.amount, currency: t.ledger }, { allowZero: true }).minorUnits,
+  );
+  const step = { next, transfers, units };
+  last = { facts, event, step };
+  return step;
 }
 
 function transfer(

@@ -11,6 +11,7 @@ const counts = (over: Record<string, number>) => ({
   accepted: 0,
   settled: 0,
   rejected: 0,
+  failed: 0,
   returned: 0,
   cancelled: 0,
   ...over,
@@ -189,6 +190,72 @@ describe('paymentsProjection', () => {
       payments: { 'pay-1': 'cancelled' },
       counts: counts({ cancelled: 1 }),
     });
+  });
+
+  it('shows a payment the bank connector could not deliver as failed, with the reason in its timeline', () => {
+    const history = dispatchedBatch();
+    const failure = { ...outcome('r-1'), batchId: 'batch-1', attempts: 5, reason: 'bank gateway timed out' };
+    history.add({ type: 'PaymentDispatchFailed', data: failure }, { at: instant(120) });
+    const failed = projectAll(paymentsProjection, history.events);
+    expect(payment(failed)).toMatchObject({
+      status: 'failed',
+      failureReason: 'bank gateway timed out',
+      updatedAt: instant(120),
+    });
+    expect((payment(failed)?.timeline as unknown[]).slice(1)).toEqual([
+      {
+        at: instant(120),
+        status: 'failed',
+        attempt: 1,
+        batchId: 'batch-1',
+        receiptId: 'r-1',
+        reason: 'bank gateway timed out',
+        deliveryAttempts: 5,
+      },
+    ]);
+    expect(batch(failed, 'batch-1')).toMatchObject({
+      payments: { 'pay-1': 'failed', 'pay-2': 'dispatched', 'pay-3': 'dispatched' },
+      counts: counts({ dispatched: 2, failed: 1 }),
+    });
+
+    // Redispatched after the failure: a new attempt, the failure stays in the timeline only.
+    history.add({ type: 'PaymentRedispatched', data: redispatch() }, { at: instant(180) });
+    history.add({ type: 'PaymentSettled', data: outcome('r-2', 2) }, { at: instant(240) });
+    const settled = projectAll(paymentsProjection, history.events);
+    expect(payment(settled)).toMatchObject({ status: 'settled', attempt: 2, batchId: 'batch-2' });
+    expect(payment(settled)).not.toHaveProperty('failureReason');
+    expect((payment(settled)?.timeline as Array<{ status: string }>).map((e) => e.status)).toEqual([
+      'dispatched',
+      'failed',
+      'dispatched',
+      'settled',
+    ]);
+    expect(batch(settled, 'batch-1')).toMatchObject({ payments: { 'pay-1': 'failed' } });
+    expect(batch(settled, 'batch-2')).toMatchObject({ counts: counts({ settled: 1 }) });
+  });
+
+  it('cancels a payment after a delivery failure', () => {
+    const history = dispatchedBatch();
+    history.add({
+      type: 'PaymentDispatchFailed',
+      data: { ...outcome('r-1'), batchId: 'batch-1', attempts: 3, reason: 'HTTP 503' },
+    });
+    history.add({
+      type: 'PaymentCancelled',
+      data: { paymentId: 'pay-1', claimId: 'claim-1', cancelledBy: 'trent', reason: 'gave up' },
+    });
+    const store = projectAll(paymentsProjection, history.events);
+    expect(payment(store)).toMatchObject({ status: 'cancelled', failureReason: 'HTTP 503' });
+    expect(batch(store, 'batch-1')).toMatchObject({ counts: counts({ dispatched: 2, cancelled: 1 }) });
+  });
+
+  it('keeps totals in minor units between batches and writes them as decimals', () => {
+    const working = paymentsProjection.working!;
+    const ref = { collection: PAYMENT_BATCHES, id: 'batch-1' };
+    const stored = batch(projectAll(paymentsProjection, dispatchedBatch().events), 'batch-1')!;
+    const loaded = working.fromStored(JSON.parse(JSON.stringify(stored)), ref);
+    expect(loaded.totals).toEqual({ EUR: 123500n, JPY: 5000n });
+    expect(working.toStored(loaded, ref)).toStrictEqual(stored);
   });
 
   it('records a bank receipt once, even when it comes again at a later position', () => {

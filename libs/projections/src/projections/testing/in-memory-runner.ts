@@ -7,14 +7,19 @@ export type DocumentMap = Map<string, ReadModelDocument>;
 export interface RunOptions {
   /** Apply the touched documents in reverse order (the result must not depend on the order). */
   readonly reverse?: boolean;
-  /** Commit only the changes to these documents, as a crash mid-commit would (default: all). */
+  /**
+   * Simulates a crash mid-commit: changes are committed collection by collection in the order of the
+   * projection's `collections`, as a store does; in the first collection with a change this refuses,
+   * only the accepted changes are committed, and nothing of the collections after it (default: all).
+   */
   readonly commitOnly?: (ref: DocumentRef) => boolean;
 }
 
 /**
- * The projector's protocol, in memory, for tests: names the documents in two steps, loads them, applies
- * the event to each one not already past it (redelivery skip on `lastPosition`) with `related` holding
- * every touched document as loaded, stamps `lastPosition` and stores JSON round-tripped copies.
+ * The projector's protocol, in memory, for tests: names the documents in two steps, loads them (a
+ * copy, in the projection's working form), applies the event to each one not already past it
+ * (redelivery skip on `lastPosition`) with `related` holding every touched document as loaded, stamps
+ * `lastPosition` and stores JSON round-tripped copies of the stored form.
  */
 export function projectEvent(
   projection: Projection,
@@ -23,11 +28,20 @@ export function projectEvent(
   options: RunOptions = {},
 ): void {
   if (!projection.handles.includes(event.type)) return;
+  const working: DocumentMap = new Map();
   const load = (refs: readonly DocumentRef[]) => {
     const loaded: DocumentMap = new Map();
     for (const ref of refs) {
-      const document = store.get(documentKey(ref));
-      if (document !== undefined) loaded.set(documentKey(ref), document);
+      const key = documentKey(ref);
+      let document = working.get(key);
+      if (document === undefined) {
+        const stored = store.get(key);
+        if (stored === undefined) continue;
+        const copy = JSON.parse(JSON.stringify(stored)) as ReadModelDocument;
+        document = projection.working ? projection.working.fromStored(copy, ref) : copy;
+        working.set(key, document);
+      }
+      loaded.set(key, document);
     }
     return loaded;
   };
@@ -42,13 +56,25 @@ export function projectEvent(
   const ordered = options.reverse ? [...refs].reverse() : refs;
   const changes: Array<[DocumentRef, ReadModelDocument | null]> = [];
   for (const ref of ordered) {
-    const document = store.get(documentKey(ref));
+    const document = working.get(documentKey(ref));
     if (document?.lastPosition !== undefined && BigInt(document.lastPosition) >= event.position) continue;
     const next = projection.apply(document, event, ref, related);
-    changes.push([ref, next === null ? null : { ...next, lastPosition: Number(event.position) }]);
+    if (next === null) {
+      changes.push([ref, null]);
+      continue;
+    }
+    const stored = projection.working ? projection.working.toStored(next, ref) : next;
+    changes.push([ref, { ...stored, _id: ref.id, lastPosition: Number(event.position) }]);
   }
+  const rank = (ref: DocumentRef) => projection.collections.indexOf(ref.collection);
+  changes.sort(([a], [b]) => rank(a) - rank(b));
+  let crashedIn: string | undefined;
   for (const [ref, next] of changes) {
-    if (options.commitOnly !== undefined && !options.commitOnly(ref)) continue;
+    if (crashedIn !== undefined && crashedIn !== ref.collection) break;
+    if (options.commitOnly !== undefined && !options.commitOnly(ref)) {
+      crashedIn = ref.collection;
+      continue;
+    }
     if (next === null) store.delete(documentKey(ref));
     else store.set(documentKey(ref), asStoredJson(next, `${projection.name} ${documentKey(ref)}`));
   }

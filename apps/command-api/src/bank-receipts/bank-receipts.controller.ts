@@ -1,0 +1,48 @@
+import { Controller, Inject, INestApplication, OnApplicationBootstrap } from '@nestjs/common';
+import { Ctx, EventPattern } from '@nestjs/microservices';
+import {
+  BANK_RECEIPTS_DEAD_LETTER_TOPIC,
+  BANK_RECEIPTS_TOPIC,
+  MESSAGE_BUS,
+  MessageBus,
+} from '@ledger/events';
+import { MessageBusContext, MessageBusServer } from '@ledger/infra';
+import { BankReceiptsConsumer } from './bank-receipts.consumer';
+
+/** The command side's consumer group on the receipts topic. */
+export const BANK_RECEIPTS_GROUP = 'ledger.command-api.bank-receipts';
+const RECEIPT_PARTITIONS = 16;
+
+/** Bank receipts arrive as a Nest microservice message; the bus commits each once it is recorded. */
+@Controller()
+export class BankReceiptsController implements OnApplicationBootstrap {
+  constructor(
+    private readonly consumer: BankReceiptsConsumer,
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // Whichever app starts first creates the topics; the consumer subscribes after bootstrap.
+    await this.bus.ensureTopics([
+      { topic: BANK_RECEIPTS_TOPIC, partitions: RECEIPT_PARTITIONS },
+      { topic: BANK_RECEIPTS_DEAD_LETTER_TOPIC, partitions: 1 },
+    ]);
+  }
+
+  @EventPattern(BANK_RECEIPTS_TOPIC)
+  async receive(@Ctx() context: MessageBusContext): Promise<void> {
+    await this.consumer.handle(context.getMessage());
+  }
+}
+
+/**
+ * Connects the receipts consumer to the app (`LEDGER_RECEIPTS_CONSUMER=off` leaves it to another
+ * process). Called by each entry point that hosts the command API.
+ */
+export function connectBankReceipts(app: INestApplication): void {
+  if (process.env.LEDGER_RECEIPTS_CONSUMER === 'off') return;
+  app.connectMicroservice(
+    { strategy: new MessageBusServer(app.get(MESSAGE_BUS), { groupId: BANK_RECEIPTS_GROUP }) },
+    { inheritAppConfig: false },
+  );
+}
