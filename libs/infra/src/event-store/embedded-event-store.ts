@@ -233,10 +233,15 @@ export class EmbeddedEventStore implements EventStore {
     limit: number,
     filter?: EventFilter,
   ): { events: RecordedEvent[]; scannedTo: number; exhausted: boolean } {
+    // Every event up to the head read first is committed, so a filtered read that comes back short
+    // has looked at all of them: it must not scan the same unmatched tail again next time.
+    const head = filter ? ((this.headStmt.get() as number | null) ?? after) : after;
     const rows = this.readAllStatement(filter).all(after, ...filterParams(filter), limit) as Row[];
     const events = rows.map((row) => this.decode(row));
-    const scannedTo = rows.length > 0 ? rows[rows.length - 1][0] : after;
-    return { events, scannedTo, exhausted: rows.length < limit };
+    const last = rows.length > 0 ? rows[rows.length - 1][0] : after;
+    const exhausted = rows.length < limit;
+    const scannedTo = exhausted ? Math.max(last, head) : last;
+    return { events, scannedTo, exhausted };
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): AllSubscription {
