@@ -15,10 +15,10 @@ describe('booting the apps on the embedded adapters', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it.each([
-    ['apps/ledger/src/main.ts', ['eventStore', 'projector', 'readStore']],
-    ['apps/command-api/src/main.ts', ['eventStore']],
+    ['apps/ledger/src/main.ts', ['eventStore', 'messageBus', 'projector', 'readStore']],
+    ['apps/command-api/src/main.ts', ['eventStore', 'messageBus']],
     ['apps/projector/src/main.ts', ['eventStore', 'projector', 'readStore']],
-    ['apps/bank-connector/src/main.ts', ['eventStore']],
+    ['apps/bank-connector/src/main.ts', ['eventStore', 'messageBus', 'readStore']],
   ])(
     '%s starts, reports its adapters on /health, logs JSON and stops cleanly on SIGTERM',
     async (entry, adapters) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { JSONWebKeySet } from 'jose';
-import { paymentStreamId } from '@ledger/events';
+import { paymentStreamId, toIsoId } from '@ledger/events';
 import {
   AccountStatement,
   BookedEntry,
@@ -11,8 +11,7 @@ import {
   parseBankMessage,
   verifyIso20022,
 } from '@ledger/iso20022';
-import { EmbeddedEventStore } from '../../libs/infra/src/event-store/embedded-event-store';
-import { toIsoId } from '../../apps/bank-connector/src/dispatch/iso-ids';
+import { EmbeddedEventStore } from '@ledger/infra';
 import { ibanEndingWith } from '../bank/bank-fixtures';
 import { RunningApp, startApp } from '../support/app-process';
 import {

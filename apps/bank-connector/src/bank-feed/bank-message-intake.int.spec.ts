@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -7,6 +7,7 @@ import {
   currentSchemaVersion,
   ledgerUpcasters,
   paymentStreamId,
+  toIsoId,
 } from '@ledger/events';
 import { dispatchedPayment } from '@ledger/domain/testing/fixtures';
 import { EmbeddedEventStore, EmbeddedMessageBus, EmbeddedReadStore } from '@ledger/infra';
@@ -17,9 +18,9 @@ import {
   signIso20022,
   SigningKey,
 } from '@ledger/iso20022';
-import { toIsoId } from '../dispatch/iso-ids';
+import { ReconciliationError } from '@ledger/domain';
 import { ConnectorState } from '../state/connector-state';
-import { BankMessageIntake } from './bank-message-intake';
+import { BankMessageIntake, StatementSink } from './bank-message-intake';
 
 jest.setTimeout(30_000);
 
@@ -139,5 +140,48 @@ describe('bank message intake', () => {
     expect(await published()).toEqual([]);
     const [parked] = await state.parked();
     expect(parked.code).toBe('BANK_MESSAGE.UNKNOWN_END_TO_END_ID');
+  });
+
+  describe('statements', () => {
+    const statementXml = () =>
+      readFileSync(join(__dirname, '../../../../libs/iso20022/samples/camt.053.001.08.sample.xml'), 'utf8');
+    const intakeWith = (sink: StatementSink) =>
+      new BankMessageIntake(store, bus, { keys: { keys: [bankPublicJwk] } }, state, sink);
+    let bankPublicJwk: object;
+    beforeEach(async () => {
+      const generated = await generateSigningKey('bank-1');
+      bankKey = generated;
+      bankPublicJwk = generated.publicJwk;
+    });
+
+    it('hands a verified statement to reconciliation', async () => {
+      const seen: string[] = [];
+      const jws = await signIso20022(statementXml(), bankKey);
+      const result = await intakeWith({
+        reconcile: async (statement) => seen.push(statement.messageId),
+      }).receive(jws);
+      expect(result).toEqual({ receipts: 0, parked: 0 });
+      expect(seen).toHaveLength(1);
+    });
+
+    it('parks a statement reconciliation refuses for good, and rethrows anything else', async () => {
+      const jws = await signIso20022(statementXml(), bankKey);
+      const refusing = intakeWith({
+        reconcile: async () => {
+          throw new ReconciliationError(
+            'RECONCILIATION.STATEMENT_CONFLICT',
+            'another statement under this id',
+          );
+        },
+      });
+      expect(await refusing.receive(jws)).toEqual({ receipts: 0, parked: 1 });
+      expect((await state.parked()).map((p) => p.code)).toEqual(['RECONCILIATION.STATEMENT_CONFLICT']);
+      const behind = intakeWith({
+        reconcile: async () => {
+          throw new Error('read model behind');
+        },
+      });
+      await expect(behind.receive(jws)).rejects.toThrow('read model behind');
+    });
   });
 });

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { isReconciliationError } from '@ledger/domain';
 import {
   BANK_RECEIPT_SCHEMA_VERSION,
   BANK_RECEIPTS_TOPIC,
   BankReceipt,
   EVENT_STORE,
   EventStore,
+  fromIsoId,
   MESSAGE_BUS,
   MessageBus,
   paymentBatchStreamId,
@@ -20,7 +22,6 @@ import {
   PaymentStatusReport,
   verifyIso20022,
 } from '@ledger/iso20022';
-import { fromIsoId } from '../dispatch/iso-ids';
 import { ConnectorState, ParkedBankMessage } from '../state/connector-state';
 import { BANK_TRUST, BankTrust } from '../signing/connector-keys';
 
@@ -82,7 +83,16 @@ export class BankMessageIntake {
         return this.publish(this.notificationReceipts(message.message, receivedAt), receivedAt);
       case 'camt.053.001.08':
       case 'camt.053.001.02':
-        if (this.statements) await this.statements.reconcile(message.message, { via: 'bank-feed' });
+        if (!this.statements) return { receipts: 0, parked: 0 };
+        try {
+          await this.statements.reconcile(message.message, { via: 'bank-feed' });
+        } catch (error) {
+          // A statement reconciliation refuses for good (conflicting, out of order, impossible) is parked;
+          // anything else (the read model behind, a store down) is thrown, and the feed reads it again.
+          if (!isReconciliationError(error)) throw error;
+          await this.park([parked(error.code, error.message, jws, receivedAt)]);
+          return { receipts: 0, parked: 1 };
+        }
         return { receipts: 0, parked: 0 };
     }
   }

@@ -1,6 +1,5 @@
-import { accountLabel, PaymentBatchDispatchedData, PaymentDispatchedData } from '@ledger/events';
+import { accountLabel, PaymentBatchDispatchedData, PaymentDispatchedData, toIsoId } from '@ledger/events';
 import { CreditTransferInitiation, PaymentInformation } from '@ledger/iso20022';
-import { toIsoId } from './iso-ids';
 
 /**
  * The pain.001 for one dispatched batch: one payment information block per debtor account (and

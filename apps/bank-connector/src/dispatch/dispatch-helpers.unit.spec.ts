@@ -1,6 +1,6 @@
 import fc from 'fast-check';
+import { fromIsoId, toIsoId } from '@ledger/events';
 import { InOrderCheckpoint } from './in-order-checkpoint';
-import { fromIsoId, toIsoId } from './iso-ids';
 import { backoffDelayMs } from './retry-policy';
 
 describe('ISO 20022 ids', () => {

@@ -1,6 +1,7 @@
 import {
   BalanceExplanationItem,
   BankBalanceComparisonData,
+  compactId,
   LedgerMovementJson,
   MatchRule,
   MoneyJson,
@@ -527,14 +528,12 @@ function legKey(paymentId: string, leg: PaymentLeg): string {
   return `${paymentId}/${leg}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
  * The end-to-end id a payment id travels as: ISO 20022 ids have at most 35 characters, so the connector
- * sends a UUID as its 32 hex digits (apps/bank-connector iso-ids), any other id as it is.
+ * sends a UUID as its 32 hex digits (`compactId` in libs/events), any other id as it is.
  */
 export function isoEndToEndId(paymentId: string): string {
-  return UUID.test(paymentId) ? paymentId.replace(/-/g, '').toLowerCase() : paymentId;
+  return compactId(paymentId);
 }
 
 function lookup(byId: ReadonlyMap<string, LedgerPayment>, endToEndId: string): LedgerPayment | undefined {

@@ -1,5 +1,6 @@
 import { CLAIM_EVENT_TYPES, isClaimEvent } from './claim-events';
 import { DUPLICATE_GUARD_EVENT_TYPES } from './duplicate-guard-events';
+import { RECONCILIATION_EVENT_TYPES } from './reconciliation-events';
 import { duplicateGuardKey, duplicateGuardKeyForClaim } from './duplicate-guard-key';
 import { isPaymentEvent, PAYMENT_EVENT_TYPES } from './payment-events';
 import { PAYMENT_BATCH_EVENT_TYPES } from './payment-batch-events';
@@ -194,6 +195,7 @@ describe('schema versions', () => {
       ...PAYMENT_EVENT_TYPES,
       ...PAYMENT_BATCH_EVENT_TYPES,
       ...DUPLICATE_GUARD_EVENT_TYPES,
+      ...RECONCILIATION_EVENT_TYPES,
     ];
     expect(new Set(all).size).toBe(all.length);
     expect(Object.keys(CURRENT_SCHEMA_VERSIONS).sort()).toEqual([...all].sort());

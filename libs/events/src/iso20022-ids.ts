@@ -8,9 +8,14 @@ const COMPACT_UUID = /^[0-9a-f]{32}$/;
 const ISO_ID = /^[A-Za-z0-9/?:().,'+ -]{1,35}$/;
 
 export function toIsoId(id: string): string {
-  if (UUID.test(id)) return id.replace(/-/g, '').toLowerCase();
+  if (UUID.test(id)) return compactId(id);
   if (ISO_ID.test(id) && !COMPACT_UUID.test(id)) return id;
   throw new Error(`id ${id} cannot travel as an ISO 20022 identifier`);
+}
+
+/** The form an id travels in when it can: a UUID's 32 hex digits, anything else unchanged. */
+export function compactId(id: string): string {
+  return UUID.test(id) ? id.replace(/-/g, '').toLowerCase() : id;
 }
 
 export function fromIsoId(isoId: string): string {
