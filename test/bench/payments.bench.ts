@@ -4,7 +4,8 @@
  * in-process sandbox bank) in its own process, driven over HTTP from this one. Prints payments settled/s
  * and the p50/p99 time from the DispatchToBank request to the settled status in the payments read
  * model; beside them the same flow with the sandbox bank answering instantly (no settlement delay),
- * which shows the connector's and the ledger's own cost. Figures, not assertions.
+ * which shows the connector's and the ledger's own cost; and the sandbox flow with one batch in flight
+ * at a time, whose latency is the pipeline's own, without a queue. Figures, not assertions.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -103,7 +104,11 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function run(title: string, env: Record<string, string>): Promise<Figures> {
+async function run(
+  title: string,
+  env: Record<string, string>,
+  options: { oneAtATime?: boolean } = {},
+): Promise<Figures> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-payments-'));
   const port = 3900 + Math.floor(Math.random() * 90);
   const url = `http://127.0.0.1:${port}`;
@@ -150,6 +155,8 @@ async function run(title: string, env: Record<string, string>): Promise<Figures>
     let next = 0;
     const dispatchOne = async (): Promise<void> => {
       while (next < BATCHES) {
+        // One at a time: the next batch waits until the last one settled, so nothing queues up.
+        while (options.oneAtATime && outstanding.size > 0) await new Promise((r) => setTimeout(r, 5));
         const index = next++;
         const claimIds = claims.slice(index * BATCH_SIZE, (index + 1) * BATCH_SIZE);
         const sentAt = performance.now();
@@ -171,9 +178,11 @@ async function run(title: string, env: Record<string, string>): Promise<Figures>
         dispatched++;
       }
     };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, dispatchOne)).catch((error: unknown) => {
-      failed = error;
-    });
+    await Promise.all(Array.from({ length: options.oneAtATime ? 1 : IN_FLIGHT }, dispatchOne)).catch(
+      (error: unknown) => {
+        failed = error;
+      },
+    );
     await poller;
     if (failed) throw failed;
     const seconds = (performance.now() - started) / 1000;
@@ -208,6 +217,7 @@ async function main(): Promise<void> {
   );
   if (process.env.BENCH_ONLY === 'instant') return print(rows);
   rows.push(await run('sandbox bank (default timings)', {}));
+  rows.push(await run('sandbox bank, one batch at a time', {}, { oneAtATime: true }));
   print(rows);
 }
 
@@ -216,11 +226,11 @@ function print(rows: readonly Figures[]): void {
     `\nbench:payments — ${BATCHES} batches of ${BATCH_SIZE} payments, ${IN_FLIGHT} dispatches in flight`,
   );
   console.log(
-    `${'flow'.padEnd(34)} ${'settled/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'dispatch p50 ms'.padStart(16)}`,
+    `${'flow'.padEnd(36)} ${'settled/s'.padStart(10)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'dispatch p50 ms'.padStart(16)}`,
   );
   for (const r of rows) {
     console.log(
-      `${r.title.padEnd(34)} ${fmt(r.settled / r.seconds).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.dispatchP50).padStart(16)}`,
+      `${r.title.padEnd(36)} ${fmt(r.settled / r.seconds).padStart(10)} ${fmt(r.p50).padStart(8)} ${fmt(r.p99).padStart(8)} ${fmt(r.dispatchP50).padStart(16)}`,
     );
   }
   const [instant, sandbox] = rows;
