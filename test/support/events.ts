@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { LedgerEvent } from '@ledger/events';
+import {
+  currentSchemaVersion,
+  EventStore,
+  LedgerEvent,
+  PaymentDispatchedData,
+  paymentStreamId,
+} from '@ledger/events';
 
 /** A well-formed event for store tests; the payload is irrelevant to the store. */
 export function testEvent(
@@ -51,4 +57,26 @@ export async function take<T>(iterable: AsyncIterable<T>, count: number, timeout
     out.push(next.value);
   }
   return out;
+}
+
+/** Starts a payment's stream with its dispatch, as the command API would, by a treasurer. */
+export async function appendDispatchedPayment(store: EventStore, data: PaymentDispatchedData): Promise<void> {
+  await store.appendToStream(
+    paymentStreamId(data.paymentId),
+    [
+      {
+        type: 'PaymentDispatched',
+        data,
+        metadata: {
+          eventId: randomUUID(),
+          correlationId: 'corr-test',
+          causationId: 'cause-test',
+          actor: { subject: 'trent', roles: ['treasurer'] },
+          occurredAt: '2026-11-22T09:00:00.000Z',
+          schemaVersion: currentSchemaVersion('PaymentDispatched'),
+        },
+      },
+    ],
+    { expectedRevision: 'no_stream' },
+  );
 }

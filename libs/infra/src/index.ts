@@ -10,3 +10,4 @@ export * from './read-store';
 export * from './read-store.module';
 export * from './projection';
 export * from './bus';
+export * from './ids/deterministic-ids';

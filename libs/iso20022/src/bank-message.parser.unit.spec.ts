@@ -1,26 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   buildCamt054,
   buildPain001,
   buildPain002,
   closeIso20022Validator,
-  Iso20022Error,
   parseBankMessage,
   validateIso20022,
 } from './index';
-
-const sample = (name: string) => readFileSync(join(__dirname, '..', 'samples', name), 'utf8');
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Iso20022Error) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { sample, codeOfRejection as codeOf } from './testing/spec-helpers';
 
 const report = buildPain002({
   messageId: 'ACK-1',

@@ -1,24 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  BankToCustomerStatement,
-  buildCamt053,
-  Iso20022Error,
-  parseCamt053,
-  validateIso20022,
-} from './index';
-
-const sample = (name: string) => readFileSync(join(__dirname, '..', 'samples', name), 'utf8');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Iso20022Error) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { BankToCustomerStatement, buildCamt053, parseCamt053, validateIso20022 } from './index';
+import { sample, codeOf } from './testing/spec-helpers';
 
 const statement: BankToCustomerStatement = {
   version: 'camt.053.001.08',

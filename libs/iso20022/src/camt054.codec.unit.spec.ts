@@ -1,24 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  buildCamt054,
-  DebitCreditNotification,
-  Iso20022Error,
-  parseCamt054,
-  validateIso20022,
-} from './index';
-
-const sample = (name: string) => readFileSync(join(__dirname, '..', 'samples', name), 'utf8');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Iso20022Error) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { buildCamt054, DebitCreditNotification, parseCamt054, validateIso20022 } from './index';
+import { sample, codeOf } from './testing/spec-helpers';
 
 const notification: DebitCreditNotification = {
   messageId: 'NTF-1',

@@ -1,24 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import {
-  buildPain001,
-  CreditTransferInitiation,
-  Iso20022Error,
-  parsePain001,
-  validateIso20022,
-} from './index';
-
-const sample = (name: string) => readFileSync(join(__dirname, '..', 'samples', name), 'utf8');
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Iso20022Error) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { buildPain001, CreditTransferInitiation, parsePain001, validateIso20022 } from './index';
+import { sample, codeOf } from './testing/spec-helpers';
 
 const batch: CreditTransferInitiation = {
   messageId: 'BATCH-2025-001',

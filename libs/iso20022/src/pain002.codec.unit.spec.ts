@@ -1,14 +1,5 @@
-import { buildPain002, Iso20022Error, parsePain002, PaymentStatusReport, validateIso20022 } from './index';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof Iso20022Error) return error.code;
-    throw error;
-  }
-  return undefined;
-}
+import { buildPain002, parsePain002, PaymentStatusReport, validateIso20022 } from './index';
+import { codeOf } from './testing/spec-helpers';
 
 const report: PaymentStatusReport = {
   messageId: 'ACK-1',

@@ -13,19 +13,10 @@ import {
   trustedKeysFromJwks,
   verifyIso20022,
 } from './index';
+import { codeOfRejection as codeOf } from './testing/spec-helpers';
 
 const xml =
   '<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="urn:x"><Nm>Zoë &amp; Co</Nm></Document>\n';
-
-async function codeOf(promise: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Iso20022Error) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 const b64url = (text: string) => Buffer.from(text).toString('base64url');
 

@@ -1,14 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BANK_RECEIPTS_TOPIC,
-  BusMessage,
-  currentSchemaVersion,
-  ledgerUpcasters,
-  paymentStreamId,
-  toIsoId,
-} from '@ledger/events';
+import { BANK_RECEIPTS_TOPIC, BusMessage, ledgerUpcasters, toIsoId } from '@ledger/events';
 import { dispatchedPayment } from '@ledger/domain/testing/fixtures';
 import { EmbeddedEventStore, EmbeddedMessageBus, EmbeddedReadStore } from '@ledger/infra';
 import {
@@ -21,6 +14,7 @@ import {
 import { ReconciliationError } from '@ledger/domain';
 import { ConnectorState } from '../state/connector-state';
 import { BankMessageIntake, StatementSink } from './bank-message-intake';
+import { appendDispatchedPayment } from '../../../../test/support/events';
 
 jest.setTimeout(30_000);
 
@@ -45,24 +39,7 @@ describe('bank message intake', () => {
     bankKey = generated;
     state = new ConnectorState(readStore);
     intake = new BankMessageIntake(store, bus, { keys: { keys: [generated.publicJwk] } }, state, null);
-    await store.appendToStream(
-      paymentStreamId(PAYMENT),
-      [
-        {
-          type: 'PaymentDispatched',
-          data: dispatchedPayment({ paymentId: PAYMENT, batchId: BATCH }),
-          metadata: {
-            eventId: 'e-1',
-            correlationId: 'c-1',
-            causationId: 'c-1',
-            actor: { subject: 'trent', roles: ['treasurer'] },
-            occurredAt: '2026-11-22T09:00:00.000Z',
-            schemaVersion: currentSchemaVersion('PaymentDispatched'),
-          },
-        },
-      ],
-      { expectedRevision: 'no_stream' },
-    );
+    await appendDispatchedPayment(store, dispatchedPayment({ paymentId: PAYMENT, batchId: BATCH }));
   });
 
   afterEach(async () => {

@@ -7,7 +7,6 @@ import {
   BANK_RECEIPTS_TOPIC,
   BankReceipt,
   BusMessage,
-  currentSchemaVersion,
   ledgerUpcasters,
   paymentStreamId,
 } from '@ledger/events';
@@ -17,6 +16,7 @@ import { StreamCommandHandler } from '../command-handling/stream-command-handler
 import { ledgerDecidersFromEnv } from '../config/ledger-policies';
 import { BankReceiptsConsumer, DEAD_LETTER_REASON_HEADER } from './bank-receipts.consumer';
 import { BankReceiptRecorder } from './record-bank-receipt';
+import { appendDispatchedPayment } from '../../../../test/support/events';
 
 jest.setTimeout(30_000);
 
@@ -33,24 +33,7 @@ describe('bank receipts consumer (embedded store and bus)', () => {
     bus = new EmbeddedMessageBus({ file: join(dir, 'bus.sqlite') });
     const recorder = new BankReceiptRecorder(new StreamCommandHandler(store), ledgerDecidersFromEnv({}));
     consumer = new BankReceiptsConsumer(recorder, bus);
-    await store.appendToStream(
-      paymentStreamId('pay-1'),
-      [
-        {
-          type: 'PaymentDispatched',
-          data: dispatchedPayment(),
-          metadata: {
-            eventId: 'e-1',
-            correlationId: 'c-1',
-            causationId: 'c-1',
-            actor: { subject: 'trent', roles: ['treasurer'] },
-            occurredAt: '2026-11-22T09:00:00.000Z',
-            schemaVersion: currentSchemaVersion('PaymentDispatched'),
-          },
-        },
-      ],
-      { expectedRevision: 'no_stream' },
-    );
+    await appendDispatchedPayment(store, dispatchedPayment());
   });
 
   afterEach(async () => {
