@@ -215,4 +215,43 @@ describe('bank connector end to end (embedded ledger, in-process sandbox bank)',
     const batch = await auditStream(app.url, tokens.audrey, `paymentBatch-${dispatched.batchId}`);
     expect(batch.map((e) => e.type)).toEqual(['PaymentBatchDispatched']);
   });
+
+  it("the bank's end-of-day statement reaches reconciliation: every booked entry matched, the balance agrees", async () => {
+    const closed = await api.post<{ statements: number; alreadyClosed: boolean }>(
+      '/sandbox/end-of-day',
+      tokens.tina,
+      {},
+    );
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ statements: 1, alreadyClosed: false });
+
+    type Item = { kind: string; status: string; paymentId?: string; leg?: string; amount: string };
+    let items: Item[] = [];
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      const page = await api.get<{ items: Item[] }>('/reconciliation?limit=200', tokens.tina);
+      items = page.body.items ?? [];
+      if (items.some((i) => i.kind.startsWith('balance_'))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const matched = items
+      .filter((i) => i.kind === 'entry_matched')
+      .map((i) => `${i.paymentId}:${i.leg}:${i.amount}`)
+      .sort();
+    expect(matched).toEqual(
+      [
+        `${payments.ordinary.paymentId}:settlement:100.00`,
+        `${payments.returned.paymentId}:settlement:300.00`,
+        `${payments.returned.paymentId}:return:300.00`,
+        `${payments.pending.paymentId}:settlement:400.00`,
+      ].sort(),
+    );
+    expect(items.filter((i) => i.status !== 'matched')).toEqual([]);
+    expect(items.map((i) => i.kind)).toContain('balance_agreed');
+
+    const again = await api.post<{ alreadyClosed: boolean }>('/sandbox/end-of-day', tokens.tina, {});
+    expect(again.body.alreadyClosed).toBe(true);
+    const refused = await api.post('/sandbox/end-of-day', tokens.alice, {});
+    expect(refused.status).toBe(403);
+  });
 });

@@ -13,6 +13,7 @@ import {
 import { PaymentDispatcher } from './dispatch/payment-dispatcher';
 import { ReconciliationModule } from './reconciliation/reconciliation.module';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
+import { SandboxEndOfDayHttpController } from './sandbox-bank/sandbox-end-of-day.http.controller';
 import { connectorSigningKey, CONNECTOR_SIGNING_KEY } from './signing/connector-keys';
 import { ConnectorState } from './state/connector-state';
 
@@ -22,7 +23,7 @@ import { ConnectorState } from './state/connector-state';
  */
 @Module({
   imports: [EventStoreModule, ReadStoreModule, MessageBusModule, AuthModule, ReconciliationModule],
-  controllers: [ParkedBankMessagesHttpController],
+  controllers: [ParkedBankMessagesHttpController, SandboxEndOfDayHttpController],
   providers: [
     { provide: BANK_CONNECTOR_CONFIG, useFactory: () => bankConnectorConfigFromEnv(process.env) },
     {
