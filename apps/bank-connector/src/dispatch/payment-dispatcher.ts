@@ -82,16 +82,16 @@ export class PaymentDispatcher {
         if (this.stopping) break;
         while (this.inFlight.size >= this.config.dispatchConcurrency) await Promise.race(this.inFlight);
         checkpoint.begin(event.position);
-        const work: Promise<void> = this.dispatchBatch(event)
+        const work: Promise<void> = this.dispatchUntilDone(event)
           .then((report) => {
             this.onBatch?.(report);
             const safe = checkpoint.done(event.position);
             if (safe !== null) this.saveCheckpoint(safe);
           })
           .catch((error: unknown) => {
-            // Not acknowledged and not given up on: the checkpoint stays before it, so a restart resends.
-            this.logger.error({
-              msg: 'batch dispatch interrupted',
+            // Stopped before the batch was acknowledged: the checkpoint stays before it, so a restart resends.
+            this.logger.warn({
+              msg: 'batch dispatch stopped',
               position: String(event.position),
               error: String(error),
             });
@@ -110,10 +110,38 @@ export class PaymentDispatcher {
       .catch((error: unknown) => this.logger.error({ msg: 'checkpoint not saved', error: String(error) }));
   }
 
+  /**
+   * A batch whose sending broke off for another reason than the bank (the store or the bus unavailable)
+   * is tried again here, with backoff, holding the checkpoint before it; it is never skipped.
+   */
+  private async dispatchUntilDone(event: RecordedEvent): Promise<DispatchReport> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.dispatchBatch(event);
+      } catch (error) {
+        if (this.stopping) throw error;
+        const delay = backoffDelayMs(failures, {
+          baseMs: this.config.retryBaseMs,
+          maxMs: this.config.retryMaxMs,
+        });
+        this.logger.error({
+          msg: 'batch dispatch interrupted; trying again',
+          position: String(event.position),
+          delayMs: delay,
+          error: String(error),
+        });
+        await sleep(delay);
+      }
+    }
+  }
+
   /** Builds, signs and sends one batch; resolves once its outcome is on the bus. */
   async dispatchBatch(event: RecordedEvent): Promise<DispatchReport> {
     const batch = event.data as PaymentBatchDispatchedData;
     const dispatches = await this.dispatchesOf(batch);
+    if (dispatches.length === 0) {
+      return { batchId: batch.batchId, payments: 0, attempts: 0, outcome: 'failed' };
+    }
     const message = creditTransferMessage(
       batch,
       event.metadata.occurredAt,
@@ -173,7 +201,7 @@ export class PaymentDispatcher {
 
   /** The attempt of each payment that went out in this batch, read from the payment streams. */
   private async dispatchesOf(batch: PaymentBatchDispatchedData): Promise<PaymentDispatchedData[]> {
-    return Promise.all(
+    const found = await Promise.all(
       batch.payments.map(async ({ paymentId }) => {
         const events = await this.store.readStream(paymentStreamId(paymentId));
         const attempt = events.find(
@@ -181,13 +209,22 @@ export class PaymentDispatcher {
             (e.type === 'PaymentDispatched' || e.type === 'PaymentRedispatched') &&
             (e.data as PaymentDispatchedData).batchId === batch.batchId,
         );
-        if (!attempt) throw new Error(`payment ${paymentId} has no dispatch in batch ${batch.batchId}`);
+        if (!attempt) {
+          // The batch lists what its dispatch recorded, so this is damage, not a race: send the rest.
+          this.logger.error({
+            msg: 'payment of the batch has no dispatch in it; not sent',
+            paymentId,
+            batchId: batch.batchId,
+          });
+          return undefined;
+        }
         const { corrected: _corrected, ...data } = attempt.data as PaymentDispatchedData & {
           corrected?: unknown;
         };
         return data;
       }),
     );
+    return found.filter((d): d is PaymentDispatchedData => d !== undefined);
   }
 
   private async giveUp(
