@@ -1,6 +1,6 @@
 /**
  * bench:replay — a realistic history (claims through settlement, written by the real deciders) of
- * BENCH_EVENTS events (default 1,000,000); the four read models rebuilt from it into the embedded
+ * BENCH_EVENTS events (default 1,000,000); every read model rebuilt from it into the embedded
  * store and, when MONGO_URL is set, into MongoDB (FerretDB here); beside them the raw readAll rate of
  * the same history in the same run, and the ratio. Then the live lag: events/s the projector sustains
  * while new history is written, and the p99 delay from append to read model.
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
     const p = (q: number) => delays[Math.min(delays.length - 1, Math.floor(q * delays.length))] ?? NaN;
 
     console.log(
-      `\nbench:replay — ${fmt(written)} events of realistic history, 4 projections (node ${process.version})\n`,
+      `\nbench:replay — ${fmt(written)} events of realistic history, ${ledgerProjections.length} projections (node ${process.version})\n`,
     );
     console.log(`${'measure'.padEnd(62)}${'events/s'.padStart(12)}${'of readAll'.padStart(12)}`);
     console.log(
