@@ -4,51 +4,17 @@
  * route of the same server that does no work (the framework's ceiling). Prints commands/s, p50/p99
  * latency and the ratios. Figures, not assertions: goals are in the README.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { SignJWT } from 'jose';
+import { benchToken, startBenchLedger } from './bench-ledger';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
 const PORT = 3900 + Math.floor(Math.random() * 90);
 const url = `http://127.0.0.1:${PORT}`;
-
-async function token(sub: string, roles: string[]): Promise<string> {
-  return new SignJWT({ roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-}
-
-async function startServer(dataDir: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(__dirname, '..', '..', 'apps', 'ledger', 'src', 'main.js')], {
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      LEDGER_DATA_DIR: dataDir,
-      AUTH_JWT_SECRET: SECRET,
-      LEDGER_BENCH_ROUTES: '1',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/health`)).ok) return child;
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('server did not start');
-}
 
 function claimBody(): string {
   return JSON.stringify({
@@ -111,11 +77,11 @@ async function run(title: string, options: RunOptions, count = 1): Promise<Figur
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-commands-'));
-  const server = await startServer(dataDir);
+  const server = await startBenchLedger({ dataDir, port: PORT, env: { LEDGER_BENCH_ROUTES: '1' } });
   serverPid = server.pid ?? 0;
   try {
-    const employee = await token('bench-employee', ['employee']);
-    const manager = await token('bench-manager', ['manager']);
+    const employee = await benchToken('bench-employee', ['employee']);
+    const manager = await benchToken('bench-manager', ['manager']);
     const json = { 'content-type': 'application/json' };
 
     const submitRequest = {

@@ -7,20 +7,18 @@
  * which shows the connector's and the ledger's own cost; and the sandbox flow with one batch in flight
  * at a time, whose latency is the pipeline's own, without a queue. Figures, not assertions.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledgerUpcasters } from '@ledger/events';
 import { EmbeddedEventStore } from '@ledger/infra';
-import { SignJWT } from 'jose';
 import { generateHistory } from '../support/history-generator';
+import { benchToken, startBenchLedger } from './bench-ledger';
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 20);
 const BATCH_SIZE = Number(process.env.BENCH_BATCH_SIZE ?? 500);
 /** Dispatch requests in flight at once. */
 const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 2);
-const SECRET = 'bench-secret-that-is-long-enough-for-hs256';
 const DEBTOR = { iban: 'CH9300762011623852957' };
 const POLL_MS = 20;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -33,14 +31,6 @@ interface Figures {
   readonly p50: number;
   readonly p99: number;
   readonly dispatchP50: number;
-}
-
-async function token(sub: string, roles: string[]): Promise<string> {
-  return new SignJWT({ roles })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject(sub)
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
 }
 
 async function seedApprovedClaims(dataDir: string, count: number): Promise<string[]> {
@@ -63,42 +53,6 @@ async function seedApprovedClaims(dataDir: string, count: number): Promise<strin
   return claims.slice(0, count);
 }
 
-async function startLedger(
-  dataDir: string,
-  port: number,
-  env: Record<string, string>,
-): Promise<ChildProcess> {
-  const nodeArgs = process.env.BENCH_LEDGER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, join(__dirname, '..', '..', 'apps', 'ledger', 'src', 'main.js')],
-    {
-      env: {
-        ...process.env,
-        ...env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        LEDGER_DATA_DIR: dataDir,
-        AUTH_JWT_SECRET: SECRET,
-        LOG_LEVEL: 'warn',
-        // Enough money in the sandbox for any amount the history generator picks.
-        SANDBOX_BANK_DEFAULT_OPENING_BALANCE: '100000000000',
-      },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('ledger did not start');
-}
-
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -114,10 +68,15 @@ async function run(
   const url = `http://127.0.0.1:${port}`;
   process.stderr.write(`${title}: seeding ${fmt(BATCHES * BATCH_SIZE)} approved claims\n`);
   const claims = await seedApprovedClaims(dataDir, BATCHES * BATCH_SIZE);
-  const child = await startLedger(dataDir, port, env);
+  const child = await startBenchLedger({
+    dataDir,
+    port,
+    // Enough money in the sandbox for any amount the history generator picks.
+    env: { SANDBOX_BANK_DEFAULT_OPENING_BALANCE: '100000000000', ...env },
+  });
   process.stderr.write(`${title}: ledger up on ${url}; dispatching\n`);
-  const treasurer = await token('treasurer-1', ['treasurer']);
-  const reader = await token('finance-1', ['finance']);
+  const treasurer = await benchToken('treasurer-1', ['treasurer']);
+  const reader = await benchToken('finance-1', ['finance']);
   try {
     const latencies: number[] = [];
     const dispatchTimes: number[] = [];

@@ -1,10 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import {
-  BANK_RECEIPTS_DEAD_LETTER_TOPIC,
-  BANK_RECEIPTS_TOPIC,
-  MESSAGE_BUS,
-  MessageBus,
-} from '@ledger/events';
+import { BANK_RECEIPT_TOPICS, MESSAGE_BUS, MessageBus } from '@ledger/events';
 import { closeIso20022Validator } from '@ledger/iso20022';
 import { BankFeedPoller } from './bank-feed/bank-feed-poller';
 import { BANK_GATEWAY, BankGateway } from './bank-gateway/bank-gateway.port';
@@ -13,8 +8,6 @@ import { SandboxBank } from './sandbox-bank/sandbox-bank';
 import { BANK_CONNECTOR_CONFIG, BankConnectorConfig } from './config/bank-connector.config';
 import { PaymentDispatcher } from './dispatch/payment-dispatcher';
 
-/** Partitions of the receipts topic: receipts of different payments are recorded in parallel. */
-export const BANK_RECEIPT_PARTITIONS = 16;
 /** How often the in-process sandbox bank is asked to close yesterday (a no-op once it is closed). */
 const END_OF_DAY_CHECK_MS = 60_000;
 
@@ -38,10 +31,7 @@ export class BankConnectorLifecycle implements OnApplicationBootstrap, OnApplica
   private endOfDay?: NodeJS.Timeout;
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.bus.ensureTopics([
-      { topic: BANK_RECEIPTS_TOPIC, partitions: BANK_RECEIPT_PARTITIONS },
-      { topic: BANK_RECEIPTS_DEAD_LETTER_TOPIC, partitions: 1 },
-    ]);
+    await this.bus.ensureTopics(BANK_RECEIPT_TOPICS);
     if (!this.config.enabled) {
       this.logger.log({ msg: 'bank connector disabled (LEDGER_BANK_CONNECTOR=off)' });
       return;

@@ -1,3 +1,5 @@
+import { TopicSpec } from './message-bus.port';
+
 /**
  * What the bank connector publishes for each bank outcome, keyed by payment id so one payment's receipts
  * stay in order. The command side turns each into a payment event, idempotently by `receiptId`. This is
@@ -7,6 +9,15 @@ export const BANK_RECEIPTS_TOPIC = 'ledger.bank-receipts';
 /** Receipts the command side could not process, with the reason in the `x-dead-letter-reason` header. */
 export const BANK_RECEIPTS_DEAD_LETTER_TOPIC = 'ledger.bank-receipts.dlq';
 export const BANK_RECEIPT_SCHEMA_VERSION = 1;
+
+/**
+ * The receipt topics, created by whichever app starts first (the connector publishes, the command API
+ * consumes). Receipts of different payments are recorded in parallel, one partition each at a time.
+ */
+export const BANK_RECEIPT_TOPICS: readonly TopicSpec[] = [
+  { topic: BANK_RECEIPTS_TOPIC, partitions: 16 },
+  { topic: BANK_RECEIPTS_DEAD_LETTER_TOPIC, partitions: 1 },
+];
 
 export type BankReceiptOutcome = 'accepted' | 'settled' | 'rejected' | 'returned' | 'failed';
 

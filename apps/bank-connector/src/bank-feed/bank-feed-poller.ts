@@ -45,11 +45,18 @@ export class BankFeedPoller {
     for (;;) {
       const page = await this.bank.fetchMessages(cursor, PAGE);
       for (const envelope of page) {
-        await this.intake.receive(envelope.jws);
+        try {
+          await this.intake.receive(envelope.jws);
+        } catch (error) {
+          // Keep what this page got through, so a retry starts at the message that failed.
+          if (cursor !== undefined) await this.state.saveFeedCursor(cursor);
+          throw error;
+        }
         cursor = envelope.cursor;
-        await this.state.saveFeedCursor(cursor);
         handled++;
       }
+      // Once a page, not once a message: a crash re-reads at most a page, whose receipts keep their ids.
+      if (cursor !== undefined && page.length > 0) await this.state.saveFeedCursor(cursor);
       if (page.length < PAGE || !this.running) return { cursor, handled };
     }
   }

@@ -45,8 +45,6 @@ export class PaymentDispatcher {
   private stopping = false;
   private readonly inFlight = new Set<Promise<void>>();
   private checkpointWrite: Promise<void> = Promise.resolve();
-  /** Test and benchmark hook: called after each batch is handled. */
-  onBatch?: (report: DispatchReport) => void;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -60,47 +58,61 @@ export class PaymentDispatcher {
 
   async start(): Promise<void> {
     const from = await this.state.dispatchCheckpoint();
-    this.subscription = this.store.subscribeToAll({
-      fromPosition: from ?? 'start',
-      filter: { eventTypePrefixes: ['PaymentBatchDispatched'] },
-    });
-    this.loop = this.follow(this.subscription);
+    this.loop = this.run(from);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
     await this.subscription?.close();
     await this.loop;
-    await Promise.allSettled([...this.inFlight]);
-    await this.checkpointWrite;
+  }
+
+  /** Follows the log; a failed subscription is opened again from the checkpoint, after a pause. */
+  private async run(from: bigint | null): Promise<void> {
+    for (let failures = 0; !this.stopping;) {
+      this.subscription = this.store.subscribeToAll({
+        fromPosition: from ?? 'start',
+        filter: { eventTypePrefixes: ['PaymentBatchDispatched'] },
+      });
+      try {
+        await this.follow(this.subscription);
+        failures = 0;
+      } catch (error) {
+        failures++;
+        this.logger.error({ msg: 'dispatch subscription failed', failures, error: String(error) });
+      }
+      // Batches in flight finish (or stop) first, so the stored checkpoint is where to start again.
+      await Promise.allSettled([...this.inFlight]);
+      await this.checkpointWrite;
+      if (this.stopping) return;
+      await sleep(
+        backoffDelayMs(failures + 1, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs }),
+      );
+      from = await this.state.dispatchCheckpoint().catch(() => from);
+    }
   }
 
   private async follow(subscription: AllSubscription): Promise<void> {
     const checkpoint = new InOrderCheckpoint();
-    try {
-      for await (const event of subscription) {
-        if (this.stopping) break;
-        while (this.inFlight.size >= this.config.dispatchConcurrency) await Promise.race(this.inFlight);
-        checkpoint.begin(event.position);
-        const work: Promise<void> = this.dispatchUntilDone(event)
-          .then((report) => {
-            this.onBatch?.(report);
-            const safe = checkpoint.done(event.position);
-            if (safe !== null) this.saveCheckpoint(safe);
-          })
-          .catch((error: unknown) => {
-            // Stopped before the batch was acknowledged: the checkpoint stays before it, so a restart resends.
-            this.logger.warn({
-              msg: 'batch dispatch stopped',
-              position: String(event.position),
-              error: String(error),
-            });
-          })
-          .finally(() => this.inFlight.delete(work));
-        this.inFlight.add(work);
-      }
-    } catch (error) {
-      if (!this.stopping) this.logger.error({ msg: 'dispatch subscription failed', error: String(error) });
+    for await (const event of subscription) {
+      if (this.stopping) break;
+      while (this.inFlight.size >= this.config.dispatchConcurrency) await Promise.race(this.inFlight);
+      checkpoint.begin(event.position);
+      const work: Promise<void> = this.dispatchUntilDone(event)
+        .then(() => {
+          const safe = checkpoint.done(event.position);
+          if (safe !== null) this.saveCheckpoint(safe);
+        })
+        .catch((error: unknown) => {
+          // Stopped before the batch was acknowledged: the checkpoint stays before it, so a restart resends.
+          this.logger.warn({
+            msg: 'batch dispatch stopped',
+            position: String(event.position),
+            error: String(error),
+          });
+        })
+        .finally(() => this.inFlight.delete(work));
+      this.inFlight.add(work);
     }
   }
 

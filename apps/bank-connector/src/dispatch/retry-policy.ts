@@ -1,13 +1,14 @@
+import { retryDelay } from '@ledger/infra';
+
 /**
- * Exponential backoff with full jitter: before send `attempt + 1`, wait a random time between zero and
- * `base · 2^(attempt − 1)`, capped at `max`. Jitter spreads the retries of many connectors hitting one
- * recovering bank.
+ * The bus's exponential backoff with full jitter: before send `attempt + 1`, wait a random time between
+ * zero and `base · 2^(attempt − 1)`, capped at `max`. Jitter spreads the retries of many connectors
+ * hitting one recovering bank.
  */
 export function backoffDelayMs(
   attempt: number,
   policy: { readonly baseMs: number; readonly maxMs: number },
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
+  return Math.floor(random() * retryDelay(Math.max(1, attempt), policy.baseMs, policy.maxMs));
 }

@@ -1,17 +1,11 @@
 import { Controller, Inject, INestApplication, OnApplicationBootstrap } from '@nestjs/common';
 import { Ctx, EventPattern } from '@nestjs/microservices';
-import {
-  BANK_RECEIPTS_DEAD_LETTER_TOPIC,
-  BANK_RECEIPTS_TOPIC,
-  MESSAGE_BUS,
-  MessageBus,
-} from '@ledger/events';
+import { BANK_RECEIPT_TOPICS, BANK_RECEIPTS_TOPIC, MESSAGE_BUS, MessageBus } from '@ledger/events';
 import { MessageBusContext, MessageBusServer } from '@ledger/infra';
 import { BankReceiptsConsumer } from './bank-receipts.consumer';
 
 /** The command side's consumer group on the receipts topic. */
 export const BANK_RECEIPTS_GROUP = 'ledger.command-api.bank-receipts';
-const RECEIPT_PARTITIONS = 16;
 
 /** Bank receipts arrive as a Nest microservice message; the bus commits each once it is recorded. */
 @Controller()
@@ -23,10 +17,7 @@ export class BankReceiptsController implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     // Whichever app starts first creates the topics; the consumer subscribes after bootstrap.
-    await this.bus.ensureTopics([
-      { topic: BANK_RECEIPTS_TOPIC, partitions: RECEIPT_PARTITIONS },
-      { topic: BANK_RECEIPTS_DEAD_LETTER_TOPIC, partitions: 1 },
-    ]);
+    await this.bus.ensureTopics(BANK_RECEIPT_TOPICS);
   }
 
   @EventPattern(BANK_RECEIPTS_TOPIC)

@@ -1,5 +1,5 @@
 export type { BusLogger } from './bus-logger';
-export { nestBusLogger } from './bus-logger';
+export { nestBusLogger, retryDelay } from './bus-logger';
 export * from './key-partitioner';
 export * from './embedded-message-bus';
 export * from './kafka-message-bus';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { messageBusContract } from '../../../../test/contracts/message-bus.contract';
+import { freePort } from '../../../../test/support/app-process';
 import { BusLogger } from './bus-logger';
 import { KafkaMessageBus } from './kafka-message-bus';
 
@@ -51,14 +51,7 @@ if (configured || docker) {
  * chosen first and advertised as it is.
  */
 async function startKafkaContainer(onStop: (stop: () => Promise<unknown>) => void): Promise<string> {
-  const hostPort = await new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
+  const hostPort = await freePort();
   const { GenericContainer, Wait } = await import('testcontainers');
   const container = await new GenericContainer('apache/kafka:3.9.0')
     .withExposedPorts({ container: 9092, host: hostPort })
