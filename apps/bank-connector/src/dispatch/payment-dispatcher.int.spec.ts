@@ -102,7 +102,11 @@ describe('payment dispatcher: retries, then gives up', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function dispatcherWith(failure: (submit: number) => Error | undefined, maxAttempts = 4) {
+  async function dispatcherWith(
+    failure: (submit: number) => Error | undefined,
+    maxAttempts = 4,
+    retryBaseMs = 5,
+  ) {
     const key = await generateSigningKey('connector-1');
     const bankKey = await generateSigningKey('bank-1');
     sandbox = await SandboxBank.open({ signingKey: bankKey, trustedConnectorKeys: [key.publicJwk] });
@@ -110,8 +114,8 @@ describe('payment dispatcher: retries, then gives up', () => {
     const config = {
       ...bankConnectorConfigFromEnv({ LEDGER_DATA_DIR: dir }),
       maxAttempts,
-      retryBaseMs: 5,
-      retryMaxMs: 20,
+      retryBaseMs,
+      retryMaxMs: Math.max(20, retryBaseMs),
     };
     const state = new ConnectorState(readStore);
     const intake = new BankMessageIntake(store, bus, { keys: { keys: [bankKey.publicJwk] } }, state, null);
@@ -126,8 +130,11 @@ describe('payment dispatcher: retries, then gives up', () => {
         seen.push(JSON.parse(m.value) as BankReceipt);
       },
     );
-    const deadline = Date.now() + 5_000;
-    while (seen.length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    // Expecting none, it watches a while to see none arrive.
+    const deadline = Date.now() + (count === 0 ? 500 : 5_000);
+    while ((count === 0 || seen.length < count) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await subscription.stop();
     return seen;
   }
@@ -173,5 +180,20 @@ describe('payment dispatcher: retries, then gives up', () => {
     const [failed] = await receipts(1);
     expect(failed).toMatchObject({ outcome: 'failed', attempts: 1 });
     expect(failed.reasonText).toContain('refused');
+  });
+
+  it('stops at once while waiting to resend, leaving the batch unrecorded for the next start', async () => {
+    // Without the stop, the pause before the second send would outlast the test's timeout.
+    const { dispatcher, gateway } = await dispatcherWith(
+      () => new BankUnavailableError('timed out'),
+      5,
+      600_000,
+    );
+    const sending = dispatcher.dispatchBatch(batchEvent);
+    while (gateway.submits === 0) await new Promise((r) => setTimeout(r, 5));
+    await dispatcher.stop();
+    await expect(sending).rejects.toThrow(/abort/i);
+    expect(gateway.submits).toBe(1);
+    expect(await receipts(0)).toEqual([]);
   });
 });

@@ -43,6 +43,8 @@ export class PaymentDispatcher {
   private subscription?: AllSubscription;
   private loop?: Promise<void>;
   private stopping = false;
+  /** Ends every backoff pause at once on stop, so a shutdown does not wait out a retry delay. */
+  private readonly stopped = new AbortController();
   private readonly inFlight = new Set<Promise<void>>();
   private checkpointWrite: Promise<void> = Promise.resolve();
 
@@ -63,6 +65,7 @@ export class PaymentDispatcher {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopped.abort();
     await this.subscription?.close();
     await this.loop;
   }
@@ -87,7 +90,9 @@ export class PaymentDispatcher {
       if (this.stopping) return;
       await sleep(
         backoffDelayMs(failures + 1, { baseMs: this.config.retryBaseMs, maxMs: this.config.retryMaxMs }),
-      );
+        undefined,
+        { signal: this.stopped.signal },
+      ).catch(() => undefined);
       from = await this.state.dispatchCheckpoint().catch(() => from);
     }
   }
@@ -142,7 +147,7 @@ export class PaymentDispatcher {
           delayMs: delay,
           error: String(error),
         });
-        await sleep(delay);
+        await sleep(delay, undefined, { signal: this.stopped.signal });
       }
     }
   }
@@ -206,7 +211,7 @@ export class PaymentDispatcher {
           delayMs: delay,
           error: String(error),
         });
-        await sleep(delay);
+        await sleep(delay, undefined, { signal: this.stopped.signal });
       }
     }
   }
