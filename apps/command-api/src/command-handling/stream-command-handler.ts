@@ -36,6 +36,8 @@ export interface Handled<State> {
 /** Decided but not yet appended: lets a use case check several streams before writing any of them. */
 export interface Prepared<State> {
   readonly view: StreamView<State>;
+  /** The decider that folded `view`, under which the outcome is cached. */
+  readonly decider: unknown;
   readonly decided: readonly DomainEvent[];
   readonly stateAfter: State;
   readonly replay?: Handled<State>;
@@ -43,23 +45,60 @@ export interface Prepared<State> {
 
 const MAX_ATTEMPTS = 5;
 
+/** Streams whose folded state is kept between commands (a payment's receipts follow its dispatch). */
+const CACHED_STREAMS = 10_000;
+
+/** A stream as this process last read or wrote it, folded by one decider. */
+interface CachedStream {
+  readonly decider: unknown;
+  readonly view: StreamView<unknown>;
+}
+
 /**
  * The one way commands change the ledger: read the stream, fold it with the decider, decide, append
  * with the expected revision. A conflict with a concurrent writer re-reads and decides again, so no
  * update is lost and a command that became invalid meanwhile is refused with the domain's own
  * reason. A refused command appends nothing.
+ *
+ * Streams this process read or wrote recently are kept folded, so a command on one of them decides
+ * without reading it again. That is safe because every append names the revision it decided on: if
+ * another process wrote the stream meanwhile, the append fails with a conflict, the cached copy is
+ * dropped and the command is decided again on what the log holds.
  */
 @Injectable()
 export class StreamCommandHandler {
+  private readonly cache = new Map<string, CachedStream>();
+
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
+  /**
+   * The stream folded by `decider`. Without `fresh`, a copy this process holds is trusted (enough for
+   * a decision, which the append's expected revision checks); with it, events appended since by
+   * anyone are read too, for answers that must be current.
+   */
   async read<State, Event extends DomainEvent>(
     streamId: string,
     decider: Decider<State, never, Event>,
+    options: { readonly fresh?: boolean } = {},
   ): Promise<StreamView<State>> {
+    const cached = this.cache.get(streamId);
+    if (cached !== undefined && cached.decider === decider) {
+      const view = cached.view as StreamView<State>;
+      if (!options.fresh) {
+        this.remember(streamId, decider, view);
+        return view;
+      }
+      const newer = await this.store.readStream(streamId, { fromRevision: view.revision + 1n });
+      return this.remember(streamId, decider, this.extend(view, decider, newer));
+    }
     const events = await this.store.readStream(streamId);
     const state = events.reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
-    return { streamId, state, events, revision: events.length ? events[events.length - 1].revision : -1n };
+    return this.remember(streamId, decider, {
+      streamId,
+      state,
+      events,
+      revision: events.length ? events[events.length - 1].revision : -1n,
+    });
   }
 
   async handle<State, C extends Command, Event extends DomainEvent>(
@@ -87,14 +126,37 @@ export class StreamCommandHandler {
     command: C,
     context: CommandContext,
   ): Promise<Prepared<State>> {
-    const view = await this.read(streamId, decider as Decider<State, never, Event>);
+    const folder = decider as Decider<State, never, Event>;
+    const cached = this.cache.get(streamId);
+    // `If-Match` compares with the log's revision, never a copy's.
+    if (cached !== undefined && cached.decider === decider && context.ifMatch === undefined) {
+      const view = cached.view as StreamView<State>;
+      try {
+        const prepared = this.decideOn(view, decider, command, context);
+        // Events to append are checked by the append's expected revision, and a replay found is in
+        // the log for good. A refusal or a no-op is checked by nothing: it is decided again below on
+        // what the log holds, in case another process moved the stream on.
+        if (prepared.replay !== undefined || prepared.decided.length > 0) return prepared;
+      } catch {
+        // decided again below on the log
+      }
+    }
+    return this.decideOn(await this.read(streamId, folder, { fresh: true }), decider, command, context);
+  }
+
+  private decideOn<State, C extends Command, Event extends DomainEvent>(
+    view: StreamView<State>,
+    decider: Decider<State, C, Event>,
+    command: C,
+    context: CommandContext,
+  ): Prepared<State> {
     const replay = this.replayOf(view, decider as Decider<State, never, Event>, context);
-    if (replay) return { view, decided: [], stateAfter: view.state, replay };
+    if (replay) return { view, decider, decided: [], stateAfter: view.state, replay };
     if (context.ifMatch !== undefined && view.revision !== context.ifMatch)
-      throw stale(streamId, context.ifMatch);
+      throw stale(view.streamId, context.ifMatch);
     const decided = decider.decide(command, view.state);
     const stateAfter = decided.reduce((s, e) => decider.evolve(s, e), view.state);
-    return { view, decided, stateAfter };
+    return { view, decider, decided, stateAfter };
   }
 
   /** Appends what `prepare` decided, under the revision it read. Throws WrongExpectedVersionError on a race. */
@@ -125,9 +187,29 @@ export class StreamCommandHandler {
         schemaVersion: currentSchemaVersion(event.type),
       },
     }));
+    // Whatever happens to the append, the cached copy may now be behind the log.
+    this.cache.delete(view.streamId);
     const result = await this.store.appendToStream(view.streamId, events, {
       expectedRevision: view.revision === -1n ? 'no_stream' : view.revision,
     });
+    if (events.length === 1) {
+      // One event: the append's position and revision are its own, so the cached copy is exact.
+      const recorded: RecordedEvent = {
+        ...events[0],
+        streamId: view.streamId,
+        revision: result.nextExpectedRevision,
+        position: result.position,
+      };
+      this.cache.set(view.streamId, {
+        decider: prepared.decider,
+        view: {
+          streamId: view.streamId,
+          state: stateAfter,
+          events: [...view.events, recorded],
+          revision: result.nextExpectedRevision,
+        },
+      });
+    }
     return {
       state: stateAfter,
       events: decided,
@@ -135,6 +217,28 @@ export class StreamCommandHandler {
       revision: result.nextExpectedRevision,
       replayed: false,
     };
+  }
+
+  private extend<State, Event extends DomainEvent>(
+    view: StreamView<State>,
+    decider: Decider<State, never, Event>,
+    newer: readonly RecordedEvent[],
+  ): StreamView<State> {
+    if (newer.length === 0) return view;
+    return {
+      streamId: view.streamId,
+      state: newer.reduce((s, e) => decider.evolve(s, e as unknown as Event), view.state),
+      events: [...view.events, ...newer],
+      revision: newer[newer.length - 1].revision,
+    };
+  }
+
+  /** Keeps `view` as the most recently used copy of its stream, forgetting the least recently used. */
+  private remember<State>(streamId: string, decider: unknown, view: StreamView<State>): StreamView<State> {
+    this.cache.delete(streamId);
+    this.cache.set(streamId, { decider, view });
+    if (this.cache.size > CACHED_STREAMS) this.cache.delete(this.cache.keys().next().value as string);
+    return view;
   }
 
   /**

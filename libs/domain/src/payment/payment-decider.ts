@@ -235,11 +235,16 @@ const OUTCOME_OF: Readonly<Record<BankOutcomeCommand['type'], BankOutcomeKind>> 
   RecordDispatchFailure: 'failed',
 };
 
-/** The statuses each outcome may follow. Settlement before acceptance is fine: the acceptance is implied. */
+/**
+ * The statuses each outcome may follow. Settlement before acceptance is fine: the acceptance is implied.
+ * The bank's word outranks the connector's: a payment the connector gave up on (`failed`, after timeouts)
+ * may have reached the bank all the same, and the bank's answer for that attempt is recorded, so money
+ * that left is never shown as unpaid.
+ */
 const ALLOWED_AFTER: Readonly<Record<BankOutcomeKind, readonly PaymentStatus[]>> = {
-  accepted: ['dispatched'],
-  settled: ['dispatched', 'accepted'],
-  rejected: ['dispatched', 'accepted'],
+  accepted: ['dispatched', 'failed'],
+  settled: ['dispatched', 'accepted', 'failed'],
+  rejected: ['dispatched', 'accepted', 'failed'],
   returned: ['settled'],
   // Once the bank has answered for the message, it has it: the connector no longer gives up on it.
   failed: ['dispatched'],

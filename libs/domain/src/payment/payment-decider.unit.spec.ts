@@ -367,6 +367,17 @@ describe('payment decider', () => {
         .thenThrows('PAYMENT.BANK_CONNECTOR_ROLE_REQUIRED');
     });
 
+    it('records what the bank says of an attempt the connector gave up on: it may have got there', () => {
+      payment.given([dispatched, failed]).when(accept()).then([accepted]);
+      payment.given([dispatched, failed]).when(settle()).then([settled]);
+      payment.given([dispatched, failed, accepted]).when(settle()).then([settled]);
+      payment.given([dispatched, failed]).when(rejectByBank()).then([rejected]);
+      // Not a return: nothing was settled to return.
+      payment.given([dispatched, failed]).when(returnByBank()).thenThrows('PAYMENT.OUTCOME_OUT_OF_ORDER');
+      // Once settled, it is no longer resendable.
+      payment.given([dispatched, failed, settled]).when(redispatch()).thenThrows('PAYMENT.ALREADY_FINAL');
+    });
+
     it('lets the treasurer redispatch or cancel a failed payment, and the bank report on the new attempt', () => {
       payment.given([dispatched, failed]).when(redispatch()).then([redispatched]);
       payment.given([dispatched, failed]).when(cancel()).then([cancelled]);

@@ -25,7 +25,7 @@ export class GetClaimHttpController {
     @Req() request: AuthenticatedRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    const view = await this.streams.read(claimStreamId(claimId), this.deciders.claim);
+    const view = await this.streams.read(claimStreamId(claimId), this.deciders.claim, { fresh: true });
     const state = view.state;
     // Someone else's claim answers as a missing one: its existence is not the caller's business.
     if (

@@ -77,7 +77,9 @@ export class SubmitClaimHandler implements ICommandHandler<SubmitClaimCommand, C
       const firstClaimId =
         error instanceof DomainError && error.code === 'CLAIM.DUPLICATE' ? firstClaimOf(error) : undefined;
       if (!firstClaimId) throw error;
-      const first = await this.streams.read(claimStreamId(firstClaimId), this.deciders.claim);
+      const first = await this.streams.read(claimStreamId(firstClaimId), this.deciders.claim, {
+        fresh: true,
+      });
       if (!CLOSED.has(first.state.status)) throw error;
       const reason = first.state.status as 'rejected' | 'withdrawn' | 'cancelled';
       const release = {

@@ -41,7 +41,9 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
     const requestedExecutionDate = request.requestedExecutionDate ?? context.metadata.now.slice(0, 10);
     const debtorAccount = request.debtorAccount as AccountJson;
     const claims = await Promise.all(
-      request.claimIds.map((claimId) => this.streams.read(claimStreamId(claimId), this.deciders.claim)),
+      request.claimIds.map((claimId) =>
+        this.streams.read(claimStreamId(claimId), this.deciders.claim, { fresh: true }),
+      ),
     );
     this.refuseUnpayable(
       request.claimIds,

@@ -182,12 +182,11 @@ describe('balancesProjection', () => {
     });
     expectBalanced(failed);
 
-    // A second report of the same failure, or a late settlement of the failed attempt, posts nothing.
+    // A second report of the same failure posts nothing.
     history.add({
       type: 'PaymentDispatchFailed',
       data: { ...outcome('r-2'), batchId: 'batch-1', attempts: 5, reason: 'again' },
     });
-    history.add({ type: 'PaymentSettled', data: outcome('r-3') });
     expect(collection(run(history), BALANCES_ACCOUNTS)).toStrictEqual(collection(failed, BALANCES_ACCOUNTS));
 
     history.add({
@@ -199,6 +198,32 @@ describe('balancesProjection', () => {
     expect(amounts(settled, PAYABLE)).toEqual(['0.00', '1234.50', '0.00', '1234.50']);
     expect(amounts(settled, OTHER_BANK)).toEqual(['0.00', '0.00', '0.00', '1234.50']);
     expectBalanced(settled);
+  });
+
+  it('posts the payment after all when the bank settles an attempt the connector gave up on', () => {
+    const history = approvedClaim();
+    history.add({ type: 'PaymentDispatched', data: dispatch() });
+    history.add({
+      type: 'PaymentDispatchFailed',
+      data: { ...outcome('r-1'), batchId: 'batch-1', attempts: 5, reason: 'bank gateway timed out' },
+    });
+    // The message had reached the bank: its settlement of attempt 1 comes in late.
+    history.add({ type: 'PaymentSettled', data: outcome('r-2') });
+    const settled = run(history);
+    // Approval credited the payable; the settlement, posted anew after the failure voided the dispatch,
+    // debits it: the payee is paid.
+    expect(amounts(settled, PAYABLE)).toEqual(['0.00', '1234.50', '0.00', '1234.50']);
+    expect(account(settled, PAYABLE)).toMatchObject({ net: '0.00', netPosted: '0.00' });
+    expect(account(settled, IN_TRANSIT)).toMatchObject({ net: '0.00', netPosted: '0.00' });
+    expect(account(settled, BANK)).toMatchObject({ net: '-1234.50', netPosted: '-1234.50' });
+    expect(settled.get(`${BALANCES_CLAIMS}/claim-1`)).toMatchObject({
+      payments: { 'pay-1': { status: 'settled', pending: null, lapsed: null } },
+    });
+    expectBalanced(settled);
+
+    // Delivered again, the settlement posts nothing more; a return then reverses it as usual.
+    history.add({ type: 'PaymentSettled', data: outcome('r-2') });
+    expect(collection(run(history), BALANCES_ACCOUNTS)).toStrictEqual(collection(settled, BALANCES_ACCOUNTS));
   });
 
   it('reverses the approval when a payment the connector could not deliver is cancelled', () => {

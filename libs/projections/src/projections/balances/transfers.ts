@@ -55,6 +55,11 @@ export interface PaymentBookingFacts {
   readonly pending: TransferJson | null;
   /** The paying bank account of the current attempt, that in-transit clears into on settlement. */
   readonly bankAccount: string;
+  /**
+   * The pending transfer a dispatch failure voided: what a settlement the bank reports later for the same
+   * attempt (the message reached it after all) posts again. Absent otherwise.
+   */
+  readonly lapsed?: TransferJson | null;
   /** The settled attempt's accounts and amount: what a return reverses. */
   readonly settled: {
     readonly ledger: string;
@@ -155,10 +160,15 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
     case 'PaymentSettled': {
       const { paymentId, attempt } = e.data;
       const payment = current.payments[paymentId];
-      const pending = payment?.pending;
-      if (payment === undefined || pending == null || payment.attempt !== attempt) return unchanged;
+      if (payment === undefined || payment.attempt !== attempt) return unchanged;
+      const pending = payment.pending ?? (payment.status === 'failed' ? payment.lapsed : null);
+      if (pending == null) return unchanged;
       const bank = payment.bankAccount;
-      const post = completion(pending, `${paymentId}:${attempt}:settle`, 'post_pending', 'payment_settled');
+      // Normally the reservation is posted; after a failure voided it, the same movement is posted anew.
+      const post =
+        payment.pending != null
+          ? completion(pending, `${paymentId}:${attempt}:settle`, 'post_pending', 'payment_settled')
+          : transfer(`${paymentId}:${attempt}:settle`, 'posted', 'payment_settled', pending, pending);
       // The bank statement shows the money left: clear in-transit into the bank account.
       const cleared = transfer(`${paymentId}:${attempt}:clear`, 'posted', 'settlement_cleared', pending, {
         debitAccount: pending.creditAccount,
@@ -171,7 +181,13 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
         bankAccount: bank,
       };
       return {
-        next: withPayment(current, paymentId, { ...payment, status: 'settled', pending: null, settled }),
+        next: withPayment(current, paymentId, {
+          ...payment,
+          status: 'settled',
+          pending: null,
+          lapsed: null,
+          settled,
+        }),
         transfers: [post, cleared],
       };
     }
@@ -200,7 +216,12 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
       // The bank never got the message: release the reservation exactly as a rejection does.
       const voided = completion(pending, `${paymentId}:${attempt}:failed`, 'void_pending', 'dispatch_failed');
       return {
-        next: withPayment(current, paymentId, { ...payment, status: 'failed', pending: null }),
+        next: withPayment(current, paymentId, {
+          ...payment,
+          status: 'failed',
+          pending: null,
+          lapsed: pending,
+        }),
         transfers: [voided],
       };
     }
