@@ -2,7 +2,15 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { FieldCondition } from '@ledger/projections';
 import { PAYMENT_BATCHES, PAYMENT_STATUSES, PAYMENTS } from '@ledger/projections';
 import { ProblemError, RequireRoles } from '@ledger/infra';
-import { parseCursor, parseEnum, parseInstant, parseLimit, parsePosition, parseSort } from './query-params';
+import {
+  parseCursor,
+  parseEnum,
+  parseInstant,
+  parseLimit,
+  parsePosition,
+  parseSort,
+  parseText,
+} from './query-params';
 import { ReadModelsService } from './read-models.service';
 
 const STATUSES = PAYMENT_STATUSES;
@@ -13,7 +21,11 @@ const STATUSES = PAYMENT_STATUSES;
 export class PaymentsHttpController {
   constructor(private readonly readModels: ReadModelsService) {}
 
-  /** `?status=settled&from=2026-11-01&to=2026-11-30` (on the dispatch time), sorted by `dispatchedAt`. */
+  /**
+   * `?status=settled&from=2026-11-01&to=2026-11-30` (on the dispatch time), sorted by `dispatchedAt`;
+   * `?batchId=` lists the payments whose current attempt went out in that batch (a batch's counts are at
+   * `GET /payment-batches/{batchId}`).
+   */
   @Get('payments')
   async list(@Query() query: Record<string, string | undefined>) {
     const where: Record<string, FieldCondition> = {};
@@ -21,7 +33,9 @@ export class PaymentsHttpController {
     const from = parseInstant(query.from, 'from');
     const to = parseInstant(query.to, 'to');
     if (from && to && from > to) throw new ProblemError(400, 'QUERY.INVALID', 'from must not be after to');
+    const batchId = parseText(query.batchId, 'batchId', /^[A-Za-z0-9_.:-]{1,140}$/);
     if (status) where.status = status;
+    if (batchId) where.batchId = batchId;
     if (from || to) where.dispatchedAt = { ...(from ? { gte: from } : {}), ...(to ? { lte: to } : {}) };
     return this.readModels.page(
       'payments',

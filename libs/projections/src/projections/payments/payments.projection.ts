@@ -25,6 +25,8 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface PaymentTimelineEntry {
   readonly at: string;
+  /** Log position of the event: which entry an event made, when the same receipt comes again later. */
+  readonly position?: number;
   readonly status: PaymentStatus;
   readonly attempt: number;
   readonly batchId?: string;
@@ -66,11 +68,14 @@ export interface PaymentDocument extends ReadModelDocument {
   readonly timeline: readonly PaymentTimelineEntry[];
 }
 
-/** `payment_batches/<batchId>`: one pain.001 message and what became of each payment in it. */
+/**
+ * `payment_batches/<batchId>`: one pain.001 message and how many of its payments stand at each status (a
+ * payment sent again counts here with the outcome of its attempt in this batch). It stays small whatever
+ * the batch's size, since every bank outcome rewrites it: the payments themselves are listed by
+ * `payments` documents (`batchId` is their current attempt's batch; `attempts` names every batch).
+ */
 export interface PaymentBatchDocument extends ReadModelDocument {
   readonly batchId: string;
-  /** Status of each payment's attempt in this batch (a payment sent again shows `rejected` here). */
-  readonly payments: Readonly<Record<string, PaymentStatus>>;
   readonly counts: Readonly<Record<PaymentStatus, number>>;
   /** Amount dispatched in the batch, per currency, as decimal strings. */
   readonly totals: Readonly<Record<string, string>>;
@@ -96,14 +101,12 @@ const STATUS_AFTER: Readonly<Record<Outcome | 'PaymentCancelled', PaymentStatus>
 
 /**
  * The working forms: a payment document is changed in place (its arrays are replaced, never changed, so
- * a shallow copy is a snapshot); a batch keeps its totals in minor units and changes its payment
- * map and counts in place, which a batch of thousands of payments needs.
+ * a shallow copy is a snapshot); a batch keeps its totals in minor units and changes its counts in place.
  */
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 type WorkingPayment = Mutable<PaymentDocument>;
 interface WorkingBatch extends ReadModelDocument {
   readonly batchId: string;
-  readonly payments: Record<string, PaymentStatus>;
   readonly counts: Record<PaymentStatus, number>;
   readonly totals: Record<string, bigint>;
   readonly createdAt: string;
@@ -137,22 +140,24 @@ export const paymentsProjection: Projection = {
     return batch === undefined ? [paymentRef] : [paymentRef, { collection: PAYMENT_BATCHES, id: batch }];
   },
 
-  apply(document, event, ref) {
-    return ref.collection === PAYMENT_BATCHES
-      ? nextBatch(document as WorkingBatch | undefined, event, ref.id)
-      : nextPayment(document as WorkingPayment | undefined, event);
+  apply(document, event, ref, related) {
+    if (ref.collection !== PAYMENT_BATCHES) return nextPayment(document as WorkingPayment | undefined, event);
+    const { paymentId } = event.data as { readonly paymentId: string };
+    const payment = loadedDocument<PaymentDocument>(related, { collection: PAYMENTS, id: paymentId });
+    return nextBatch(document as WorkingBatch | undefined, event, ref.id, payment);
   },
 
   working: {
     fromStored(stored, ref) {
       if (ref.collection !== PAYMENT_BATCHES) return stored;
-      const batch = stored as PaymentBatchDocument;
+      // A batch stored by an earlier version also listed its payments' statuses: dropped here.
+      const { payments: _listed, ...batch } = stored as PaymentBatchDocument & { payments?: unknown };
       const totals: Record<string, bigint> = {};
       for (const [currency, value] of Object.entries(batch.totals))
         totals[currency] = minorUnits(value, currency);
       // Counts of statuses added since the document was stored start at zero.
       const counts = { ...zeroCounts(), ...batch.counts };
-      return { ...batch, payments: { ...batch.payments }, counts, totals } satisfies WorkingBatch;
+      return { ...batch, counts, totals } satisfies WorkingBatch;
     },
     toStored(working, ref) {
       if (ref.collection !== PAYMENT_BATCHES) return { ...working };
@@ -160,7 +165,7 @@ export const paymentsProjection: Projection = {
       const totals: Record<string, string> = {};
       for (const [currency, units] of Object.entries(batch.totals))
         totals[currency] = decimal(units, currency);
-      return { ...batch, payments: { ...batch.payments }, counts: { ...batch.counts }, totals };
+      return { ...batch, counts: { ...batch.counts }, totals };
     },
   },
 };
@@ -180,6 +185,7 @@ function nextPayment(doc: WorkingPayment | undefined, event: RecordedEvent): Pay
       const d: PaymentDispatchedData = e.data;
       const entry: PaymentTimelineEntry = {
         at,
+        position: Number(event.position),
         status: 'dispatched',
         attempt: d.attempt,
         batchId: d.batchId,
@@ -244,6 +250,7 @@ function nextPayment(doc: WorkingPayment | undefined, event: RecordedEvent): Pay
           : undefined;
       const entry: PaymentTimelineEntry = {
         at,
+        position: Number(event.position),
         status,
         attempt,
         ...batchOf(doc, attempt),
@@ -275,7 +282,13 @@ function nextPayment(doc: WorkingPayment | undefined, event: RecordedEvent): Pay
       doc.cancelReason = e.data.reason;
       doc.timeline = [
         ...doc.timeline,
-        { at, status: 'cancelled', attempt: doc.attempt, batchId: doc.batchId },
+        {
+          at,
+          position: Number(event.position),
+          status: 'cancelled',
+          attempt: doc.attempt,
+          batchId: doc.batchId,
+        },
       ];
       return doc;
     }
@@ -288,26 +301,24 @@ function nextBatch(
   doc: WorkingBatch | undefined,
   event: RecordedEvent,
   batchId: string,
+  payment: PaymentDocument | undefined,
 ): WorkingBatch | null {
   const at = event.metadata.occurredAt;
   const e = known(event);
   switch (e.type) {
     case 'PaymentDispatched':
     case 'PaymentRedispatched': {
-      const { paymentId, amount } = e.data;
-      if (doc !== undefined && hasOwn(doc.payments, paymentId)) return doc;
-      const { minorUnits: units, currency } = parseMoney(amount, { allowZero: true });
+      // Counted once: a redelivery finds the batch's lastPosition past it and is skipped before this.
+      const { minorUnits: units, currency } = parseMoney(e.data.amount, { allowZero: true });
       const batch: WorkingBatch = doc ?? {
         _id: batchId,
         batchId,
-        payments: {},
         counts: zeroCounts(),
         totals: {},
         createdAt: at,
         updatedAt: at,
       };
       batch.totals[currency] = (batch.totals[currency] ?? 0n) + units;
-      batch.payments[paymentId] = 'dispatched';
       batch.counts.dispatched += 1;
       batch.updatedAt = at;
       return batch;
@@ -318,12 +329,18 @@ function nextBatch(
     case 'PaymentDispatchFailed':
     case 'PaymentReturned':
     case 'PaymentCancelled': {
-      const { paymentId } = e.data;
-      if (doc === undefined || !hasOwn(doc.payments, paymentId)) return doc ?? null;
+      const previous =
+        payment === undefined
+          ? undefined
+          : statusBefore(
+              payment,
+              event,
+              e.type,
+              e.data as { readonly receiptId?: string; readonly attempt?: number },
+            );
+      if (doc === undefined || previous === undefined) return doc ?? null;
       const status = STATUS_AFTER[e.type];
-      const previous = doc.payments[paymentId];
       if (previous === status) return doc;
-      doc.payments[paymentId] = status;
       doc.counts[previous] -= 1;
       doc.counts[status] += 1;
       doc.updatedAt = at;
@@ -334,12 +351,34 @@ function nextBatch(
   }
 }
 
-function zeroCounts(): Record<PaymentStatus, number> {
-  return Object.fromEntries(PAYMENT_STATUSES.map((s) => [s, 0])) as Record<PaymentStatus, number>;
+/**
+ * The status the event's attempt had in its batch just before the event, from the payment's timeline;
+ * undefined when the batch has nothing to count (no such attempt, or a receipt that came before). The
+ * payment document may already hold the event (applied first, or committed before a crash while the
+ * batch was not): its own entry, the one made at the event's position, marks where to stop.
+ */
+function statusBefore(
+  payment: PaymentDocument,
+  event: RecordedEvent,
+  type: Outcome | 'PaymentCancelled',
+  data: { readonly receiptId?: string; readonly attempt?: number },
+): PaymentStatus | undefined {
+  const attempt = data.attempt ?? payment.attempt;
+  const receiptId = type === 'PaymentCancelled' ? undefined : data.receiptId;
+  const position = Number(event.position);
+  let previous: PaymentStatus | undefined;
+  for (const entry of payment.timeline) {
+    if (entry.attempt !== attempt) continue;
+    const same = receiptId === undefined ? entry.status === 'cancelled' : entry.receiptId === receiptId;
+    // The same receipt recorded at another position: this is it coming again, already counted.
+    if (same) return entry.position === position ? previous : undefined;
+    previous = entry.status;
+  }
+  return previous;
 }
 
-function hasOwn(object: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(object, key);
+function zeroCounts(): Record<PaymentStatus, number> {
+  return Object.fromEntries(PAYMENT_STATUSES.map((s) => [s, 0])) as Record<PaymentStatus, number>;
 }
 
 function batchOf(doc: PaymentDocument, attempt: number): { batchId?: string } {
