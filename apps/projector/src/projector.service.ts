@@ -1,51 +1,74 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EVENT_STORE, EventStore } from '@ledger/events';
 import { ledgerProjections, READ_STORE, ReadStore } from '@ledger/projections';
-import { HealthRegistry, ProjectionRunner } from '@ledger/infra';
+import { EmbeddedEventStore, EmbeddedReadStore, HealthRegistry, ProjectionRunner } from '@ledger/infra';
+import { ProjectorThread } from './projector-thread/projector-thread';
 import { ProjectionProgress } from './query/projection-progress';
 
 /**
  * Runs every read-model projection against the live log (see ProjectionRunner) and tells the query
- * API how far each has got.
+ * API how far each has got. With the embedded stores it runs them on a thread of its own (see
+ * ProjectorThread; `LEDGER_PROJECTOR_THREAD=off` keeps them on the main thread); against EventStoreDB
+ * and MongoDB it runs them in process, and scales by running the projector as its own process.
  */
 @Injectable()
 export class ProjectorService implements ProjectionProgress, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(ProjectorService.name);
-  private readonly runner: ProjectionRunner;
+  private readonly runner?: ProjectionRunner;
+  private readonly thread?: ProjectorThread;
 
   constructor(
     @Inject(EVENT_STORE) private readonly events: EventStore,
     @Inject(READ_STORE) readStore: ReadStore,
     health: HealthRegistry,
   ) {
-    this.runner = new ProjectionRunner({
-      eventStore: events,
-      readStore,
-      projections: ledgerProjections,
-      onError: (projection, error) =>
-        this.logger.error({ msg: 'projection failed; retrying', projection, error: String(error) }),
-    });
+    const onError = (projection: string, error: unknown) =>
+      this.logger.error({ msg: 'projection failed; retrying', projection, error: String(error) });
+    if (
+      events instanceof EmbeddedEventStore &&
+      readStore instanceof EmbeddedReadStore &&
+      process.env.LEDGER_PROJECTOR_THREAD !== 'off'
+    ) {
+      this.thread = new ProjectorThread({
+        events,
+        onError,
+        onExit: (error) => this.logger.error({ msg: 'projector thread stopped; starting it again', error }),
+      });
+    } else {
+      this.runner = new ProjectionRunner({
+        eventStore: events,
+        readStore,
+        projections: ledgerProjections,
+        onError,
+      });
+    }
     health.register('projector', async () => {
       const head = await this.events.headPosition();
-      const behind = this.runner.stats().map((s) => `${s.name} ${head - (s.position ?? -1n)} behind`);
-      return { status: 'up', adapter: 'projection-runner', detail: `head ${head}; ${behind.join(', ')}` };
+      const behind = ledgerProjections.map((p) => `${p.name} ${head - this.position(p.name)} behind`);
+      return {
+        status: 'up',
+        adapter: this.thread ? 'projector-thread' : 'projection-runner',
+        detail: `head ${head}; ${behind.join(', ')}`,
+      };
     });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.runner.start();
+    await (this.thread ?? this.runner)!.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await (this.thread ?? this.runner)!.stop();
   }
 
   position(projection: string): bigint {
-    return this.runner.position(projection) ?? -1n;
+    if (this.thread) return this.thread.position(projection);
+    return this.runner!.position(projection) ?? -1n;
   }
 
   async waitFor(projection: string, position: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.thread) return this.thread.waitFor(projection, position, timeoutMs);
     if (this.position(projection) >= position) return true;
-    return this.runner.waitFor(position, timeoutMs);
+    return this.runner!.waitFor(position, timeoutMs);
   }
 }

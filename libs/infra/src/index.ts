@@ -11,3 +11,4 @@ export * from './read-store.module';
 export * from './projection';
 export * from './bus';
 export * from './ids/deterministic-ids';
+export * from './threads/module-worker';

@@ -30,6 +30,12 @@ export interface EmbeddedEventStoreOptions {
   readonly pollIntervalMs?: number;
   /** Rows read per query when paging through the log. */
   readonly pageSize?: number;
+  /**
+   * Reads only (a projector thread beside the process that writes): no writer thread is started and
+   * appends are refused. Appends by the writing process reach its subscriptions through
+   * `notifyAppended`, or else by polling.
+   */
+  readonly readOnly?: boolean;
 }
 
 interface PendingAppend {
@@ -79,7 +85,7 @@ export class EmbeddedEventStore implements EventStore {
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
   private readonly appended = new EventEmitter();
-  private readonly writer: Worker;
+  private readonly writer?: Worker;
   private readonly pending = new Map<number, PendingAppend>();
   private nextRequestId = 1;
   private closed = false;
@@ -119,14 +125,31 @@ export class EmbeddedEventStore implements EventStore {
       )
       .raw() as Database.Statement<[string, number, number]>;
 
-    this.writer = startWriter(options.file);
-    this.writer.on('message', (result: WriteBatchResult | { closed: true }) => this.onWritten(result));
-    this.writer.on('error', (error) => {
+    if (options.readOnly) return;
+    const writer = startWriter(options.file);
+    this.writer = writer;
+    writer.on('message', (result: WriteBatchResult | { closed: true }) => this.onWritten(result));
+    writer.on('error', (error) => {
       for (const pending of this.pending.values()) pending.reject(error);
       this.pending.clear();
     });
     // The writer keeps the process alive only while appends wait for it.
-    this.writer.unref();
+    writer.unref();
+  }
+
+  /** Calls `listener` with the new head after each commit of appends made through this store. */
+  onAppended(listener: (head: bigint) => void): () => void {
+    const relay = (head: number) => listener(BigInt(head));
+    this.appended.on('appended', relay);
+    return () => this.appended.off('appended', relay);
+  }
+
+  /**
+   * Wakes the live subscriptions of a read-only store at once: another thread or process committed
+   * appends up to `head` (they would find them at their next poll otherwise).
+   */
+  notifyAppended(head: bigint): void {
+    if (!this.closed) this.appended.emit('appended', Number(head));
   }
 
   appendToStream(
@@ -135,6 +158,8 @@ export class EmbeddedEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
+    const writer = this.writer;
+    if (writer === undefined) return Promise.reject(new Error('event store is read-only'));
     if (events.length === 0) return Promise.reject(new Error('append needs at least one event'));
     const id = this.nextRequestId++;
     const expected = options.expectedRevision;
@@ -151,9 +176,9 @@ export class EmbeddedEventStore implements EventStore {
       })),
     };
     return new Promise<AppendResult>((resolve, reject) => {
-      if (this.pending.size === 0) this.writer.ref();
+      if (this.pending.size === 0) writer.ref();
       this.pending.set(id, { stream, expected, resolve, reject });
-      this.writer.postMessage(request);
+      writer.postMessage(request);
     });
   }
 
@@ -177,7 +202,7 @@ export class EmbeddedEventStore implements EventStore {
         pending.reject(new Error(`append to ${pending.stream} failed: ${outcome.message}`));
       }
     }
-    if (this.pending.size === 0) this.writer.unref();
+    if (this.pending.size === 0) this.writer?.unref();
     if (result.head >= 0) this.appended.emit('appended', result.head);
   }
 
@@ -289,15 +314,18 @@ export class EmbeddedEventStore implements EventStore {
     if (this.closed) return;
     this.closed = true;
     await Promise.all([...this.subscriptions].map((s) => s.close()));
-    // Appends already handed to the writer finish: they were accepted before close was asked for.
-    this.writer.ref();
-    const writerDone = new Promise<void>((resolve) => {
-      this.writer.on('message', (message: { closed?: true }) => message.closed && resolve());
-      this.writer.once('exit', () => resolve());
-    });
-    this.writer.postMessage({ close: true });
-    await writerDone;
-    await this.writer.terminate();
+    const writer = this.writer;
+    if (writer !== undefined) {
+      // Appends already handed to the writer finish: they were accepted before close was asked for.
+      writer.ref();
+      const writerDone = new Promise<void>((resolve) => {
+        writer.on('message', (message: { closed?: true }) => message.closed && resolve());
+        writer.once('exit', () => resolve());
+      });
+      writer.postMessage({ close: true });
+      await writerDone;
+      await writer.terminate();
+    }
     this.db.close();
   }
 

@@ -1,0 +1,10 @@
+/** What the projector thread and the process that hosts it tell each other (positions as decimal strings). */
+export type ToProjectorThread =
+  { readonly kind: 'appended'; readonly head: string } | { readonly kind: 'stop' };
+
+export type FromProjectorThread =
+  | { readonly kind: 'started'; readonly positions: Readonly<Record<string, string | null>> }
+  | { readonly kind: 'progress'; readonly projection: string; readonly position: string }
+  | { readonly kind: 'failed'; readonly projection: string; readonly error: string }
+  | { readonly kind: 'fatal'; readonly error: string }
+  | { readonly kind: 'stopped' };

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { EmbeddedEventStore, startModuleWorker } from '@ledger/infra';
+import { FromProjectorThread, ToProjectorThread } from './projector-thread.messages';
+
+export interface ProjectorThreadOptions {
+  /** The store this process appends through: each of its commits is relayed to the thread. */
+  readonly events: EmbeddedEventStore;
+  readonly onError: (projection: string, error: string) => void;
+  /** The thread died (it is started again after `restartDelayMs`). */
+  readonly onExit: (error: string) => void;
+  /** Default 1 s. */
+  readonly restartDelayMs?: number;
+}
+
+interface Waiter {
+  readonly projection: string;
+  readonly position: bigint;
+  readonly resolve: (reached: boolean) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * The embedded projector on a thread of its own: projecting (decoding every event five times, writing
+ * documents, serialising them) then no longer holds up the command API, the bank connector and queries
+ * on the main thread, and it runs on the second core. The thread's state is its checkpoints in the read
+ * store, as in process: if it dies it is started again and carries on from them.
+ */
+export class ProjectorThread {
+  private worker?: Worker;
+  private readonly positions = new Map<string, bigint>();
+  private readonly waiters = new Set<Waiter>();
+  private unsubscribe?: () => void;
+  private stopping = false;
+  private restartTimer?: NodeJS.Timeout;
+
+  constructor(private readonly options: ProjectorThreadOptions) {}
+
+  /** Starts the thread; resolves once every projection has read its checkpoint. */
+  async start(): Promise<void> {
+    this.unsubscribe = this.options.events.onAppended((head) =>
+      this.send({ kind: 'appended', head: head.toString() }),
+    );
+    await this.launch();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    this.unsubscribe?.();
+    const worker = this.worker;
+    if (worker !== undefined) {
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      this.send({ kind: 'stop' });
+      // The thread commits its last batch and checkpoints, then exits; never wait on it forever.
+      const timer = setTimeout(() => void worker.terminate(), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    for (const waiter of this.waiters) {
+      clearTimeout(waiter.timer);
+      waiter.resolve(this.position(waiter.projection) >= waiter.position);
+    }
+    this.waiters.clear();
+  }
+
+  position(projection: string): bigint {
+    return this.positions.get(projection) ?? -1n;
+  }
+
+  waitFor(projection: string, position: bigint, timeoutMs: number): Promise<boolean> {
+    if (this.position(projection) >= position) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        projection,
+        position,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve(false);
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private launch(): Promise<void> {
+    const worker = startModuleWorker(join(__dirname, 'projector.thread'), null);
+    this.worker = worker;
+    return new Promise<void>((resolve, reject) => {
+      let started = false;
+      let fatal: string | undefined;
+      worker.on('message', (message: FromProjectorThread) => {
+        switch (message.kind) {
+          case 'started':
+            for (const [name, position] of Object.entries(message.positions))
+              this.advance(name, position === null ? -1n : BigInt(position));
+            started = true;
+            resolve();
+            break;
+          case 'progress':
+            this.advance(message.projection, BigInt(message.position));
+            break;
+          case 'failed':
+            this.options.onError(message.projection, message.error);
+            break;
+          case 'fatal':
+            fatal = message.error;
+            if (!started) reject(new Error(`the projector thread could not start: ${message.error}`));
+            void worker.terminate();
+            break;
+          case 'stopped':
+            break;
+        }
+      });
+      worker.on('error', (error) => {
+        fatal = String(error);
+        if (!started) reject(error);
+      });
+      worker.on('exit', (code) => {
+        if (this.worker === worker) this.worker = undefined;
+        if (!started) return reject(new Error(`the projector thread exited with ${code} before it started`));
+        if (this.stopping) return;
+        this.options.onExit(fatal ?? `exited with code ${code}`);
+        this.restartTimer = setTimeout(
+          () => void this.launch().catch((error: unknown) => this.options.onExit(String(error))),
+          this.options.restartDelayMs ?? 1000,
+        );
+      });
+    });
+  }
+
+  private advance(projection: string, position: bigint): void {
+    if (position <= this.position(projection)) return;
+    this.positions.set(projection, position);
+    for (const waiter of this.waiters) {
+      if (waiter.projection !== projection || position < waiter.position) continue;
+      clearTimeout(waiter.timer);
+      this.waiters.delete(waiter);
+      waiter.resolve(true);
+    }
+  }
+
+  private send(message: ToProjectorThread): void {
+    this.worker?.postMessage(message);
+  }
+}

@@ -1,0 +1,47 @@
+import { parentPort } from 'node:worker_threads';
+import { ledgerUpcasters } from '@ledger/events';
+import { ledgerProjections } from '@ledger/projections';
+import { createEventStore, createReadStore, EmbeddedEventStore, ProjectionRunner } from '@ledger/infra';
+import { FromProjectorThread, ToProjectorThread } from './projector-thread.messages';
+
+/**
+ * The projector thread's body: the same ProjectionRunner the projector runs in process, over its own
+ * read-only connection to the embedded log and its own connection to the embedded read store. The host
+ * relays each commit of appends, so the subscriptions wake at once rather than at their next poll.
+ */
+async function main(): Promise<void> {
+  const port = parentPort;
+  if (port === null) throw new Error('projector.thread runs in a worker thread');
+  const post = (message: FromProjectorThread) => port.postMessage(message);
+  const events = createEventStore(process.env, ledgerUpcasters, { readOnly: true });
+  const readStore = createReadStore(process.env);
+  const runner = new ProjectionRunner({
+    eventStore: events,
+    readStore,
+    projections: ledgerProjections,
+    onBatch: (report) =>
+      post({ kind: 'progress', projection: report.projection, position: report.position.toString() }),
+    onError: (projection, error) => post({ kind: 'failed', projection, error: String(error) }),
+  });
+  port.on('message', (message: ToProjectorThread) => {
+    if (message.kind === 'appended' && events instanceof EmbeddedEventStore)
+      events.notifyAppended(BigInt(message.head));
+    if (message.kind === 'stop') {
+      void (async () => {
+        await runner.stop();
+        await events.close();
+        await readStore.close();
+        post({ kind: 'stopped' });
+        port.close();
+      })();
+    }
+  });
+  await runner.start();
+  const positions: Record<string, string | null> = {};
+  for (const p of ledgerProjections) positions[p.name] = runner.position(p.name)?.toString() ?? null;
+  post({ kind: 'started', positions });
+}
+
+main().catch((error: unknown) => {
+  parentPort?.postMessage({ kind: 'fatal', error: String(error) } satisfies FromProjectorThread);
+});
