@@ -311,17 +311,21 @@ describe('reconciliation over HTTP (embedded adapters)', () => {
       counterparty: undefined,
       remittanceInformation: remittance,
     }));
-    const big = buildCamt053({
-      version: 'camt.053.001.08',
-      messageId: 'M-BIG',
-      creationDateTime: '2025-03-12T22:00:00Z',
-      statements: [
-        {
-          ...dayStatement('S-0312', '2025-03-12', '798.50', entries),
-          account: { iban: 'CH9300762011623852957' },
-        },
-      ],
-    });
+    const big = buildCamt053(
+      {
+        version: 'camt.053.001.08',
+        messageId: 'M-BIG',
+        creationDateTime: '2025-03-12T22:00:00Z',
+        statements: [
+          {
+            ...dayStatement('S-0312', '2025-03-12', '798.50', entries),
+            account: { iban: 'CH9300762011623852957' },
+          },
+        ],
+      },
+      // Indented, as banks commonly send it: the size is the point here.
+      { layout: 'indented' },
+    );
     expect(big.length).toBeGreaterThan(1 << 20);
     const reply = await postXml(big, t.tina);
     expect(reply.status).toBe(201);

@@ -4,7 +4,7 @@ import { Iso20022Error } from './iso20022.error';
 import { BankToCustomerStatement, DebitCreditNotification, PaymentStatusReport } from './messages';
 import { parsePain002 } from './pain002.codec';
 import { assertSchemaValid } from './schema-validator';
-import { detectMessageType } from './xml/xml-document';
+import { readIso20022Document } from './xml/xml-document';
 
 /** What a bank sends the ledger, told apart by `type`. */
 export type BankMessage =
@@ -13,11 +13,13 @@ export type BankMessage =
   | { readonly type: 'camt.053.001.08' | 'camt.053.001.02'; readonly message: BankToCustomerStatement };
 
 /**
- * Reads any message a bank sends: detects its type from the namespace, validates it against that XSD
- * (SCHEMA_INVALID otherwise), then parses it. A pain.001 is not a bank message (UNSUPPORTED_MESSAGE).
+ * Reads any message a bank sends: parses it (MALFORMED_XML), tells its type from the namespace, validates it
+ * against that XSD (SCHEMA_INVALID otherwise), then reads the parsed document. The XML is parsed once.
+ * A pain.001 is not a bank message (UNSUPPORTED_MESSAGE).
  */
 export async function parseBankMessage(xml: string): Promise<BankMessage> {
-  const type = detectMessageType(xml);
+  const document = readIso20022Document(xml);
+  const type = document.type;
   if (type === 'pain.001.001.09') {
     throw new Iso20022Error(
       'ISO20022.UNSUPPORTED_MESSAGE',
@@ -27,12 +29,12 @@ export async function parseBankMessage(xml: string): Promise<BankMessage> {
   await assertSchemaValid(xml, type);
   switch (type) {
     case 'pain.002.001.11':
-      return { type, message: parsePain002(xml) };
+      return { type, message: parsePain002(document) };
     case 'camt.054.001.08':
-      return { type, message: parseCamt054(xml) };
+      return { type, message: parseCamt054(document) };
     case 'camt.053.001.08':
     case 'camt.053.001.02':
-      return { type, message: parseCamt053(xml) };
+      return { type, message: parseCamt053(document) };
     default: {
       const unreachable: never = type;
       throw new Iso20022Error('ISO20022.UNSUPPORTED_MESSAGE', `unsupported message ${String(unreachable)}`);

@@ -8,6 +8,8 @@ import {
   at,
   attributeOf,
   childrenOf,
+  Iso20022BuildOptions,
+  Iso20022Document,
   readDocument,
   requiredTextAt,
   textAt,
@@ -16,22 +18,26 @@ import {
 } from './xml/xml-document';
 
 /** camt.053.001.08 bank-to-customer statement (the version the sandbox bank writes). */
-export function buildCamt053(statement: BankToCustomerStatement): string {
+export function buildCamt053(statement: BankToCustomerStatement, options: Iso20022BuildOptions = {}): string {
   if (statement?.version !== undefined && statement.version !== 'camt.053.001.08') {
     throw invalid('version', `only camt.053.001.08 is built, not ${statement.version}`);
   }
   if (!Array.isArray(statement.statements) || statement.statements.length === 0) {
     throw invalid('statements', 'a camt.053 needs at least one statement');
   }
-  return writeDocument('camt.053.001.08', {
-    BkToCstmrStmt: {
-      GrpHdr: {
-        MsgId: identifier(statement.messageId, 'messageId'),
-        CreDtTm: isoDateTime(statement.creationDateTime, 'creationDateTime'),
+  return writeDocument(
+    'camt.053.001.08',
+    {
+      BkToCstmrStmt: {
+        GrpHdr: {
+          MsgId: identifier(statement.messageId, 'messageId'),
+          CreDtTm: isoDateTime(statement.creationDateTime, 'creationDateTime'),
+        },
+        Stmt: statement.statements.map((item, index) => statementElement(item, `statements[${index}]`)),
       },
-      Stmt: statement.statements.map((item, index) => statementElement(item, `statements[${index}]`)),
     },
-  });
+    options,
+  );
 }
 
 function statementElement(statement: AccountStatement, field: string): Record<string, unknown> {
@@ -91,7 +97,7 @@ function balanceElement(
  * (optional in .001.08) takes the message's. The opening balance is OPBD, or PRCD (previous closing) where a
  * bank writes that instead.
  */
-export function parseCamt053(xml: string): BankToCustomerStatement {
+export function parseCamt053(xml: string | Iso20022Document): BankToCustomerStatement {
   const { type, document } = readDocument(xml, ['camt.053.001.08', 'camt.053.001.02']);
   const root = at(document, 'BkToCstmrStmt');
   const messageCreated = requiredTextAt(root, 'GrpHdr', 'CreDtTm');

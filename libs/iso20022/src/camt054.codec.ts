@@ -3,33 +3,48 @@ import { DebitCreditNotification } from './messages';
 import { readAccount } from './xml/accounts';
 import { entryElement, ownAccountElement, readEntries } from './xml/camt-entries';
 import { identifier, isoDateTime } from './xml/fields';
-import { at, childrenOf, readDocument, requiredTextAt, writeDocument } from './xml/xml-document';
+import {
+  at,
+  childrenOf,
+  Iso20022BuildOptions,
+  Iso20022Document,
+  readDocument,
+  requiredTextAt,
+  writeDocument,
+} from './xml/xml-document';
 
 /** camt.054.001.08 bank-to-customer debit/credit notification: one `Ntfctn` for one account. */
-export function buildCamt054(notification: DebitCreditNotification): string {
+export function buildCamt054(
+  notification: DebitCreditNotification,
+  options: Iso20022BuildOptions = {},
+): string {
   const messageId = identifier(notification?.messageId, 'messageId');
   const creationDateTime = isoDateTime(notification.creationDateTime, 'creationDateTime');
   if (!Array.isArray(notification.entries))
     throw new Iso20022Error('ISO20022.INVALID_FIELD', 'entries must be a list');
-  return writeDocument('camt.054.001.08', {
-    BkToCstmrDbtCdtNtfctn: {
-      GrpHdr: { MsgId: messageId, CreDtTm: creationDateTime },
-      Ntfctn: {
-        Id: identifier(notification.notificationId, 'notificationId'),
-        Acct: ownAccountElement(notification.account, 'account'),
-        ...(notification.entries.length > 0
-          ? { Ntry: notification.entries.map((entry, index) => entryElement(entry, `entries[${index}]`)) }
-          : {}),
+  return writeDocument(
+    'camt.054.001.08',
+    {
+      BkToCstmrDbtCdtNtfctn: {
+        GrpHdr: { MsgId: messageId, CreDtTm: creationDateTime },
+        Ntfctn: {
+          Id: identifier(notification.notificationId, 'notificationId'),
+          Acct: ownAccountElement(notification.account, 'account'),
+          ...(notification.entries.length > 0
+            ? { Ntry: notification.entries.map((entry, index) => entryElement(entry, `entries[${index}]`)) }
+            : {}),
+        },
       },
     },
-  });
+    options,
+  );
 }
 
 /**
  * Reads a camt.054.001.08 with one notification (the shape the ledger's banks send). A message with several
  * accounts' notifications is refused rather than cut to the first.
  */
-export function parseCamt054(xml: string): DebitCreditNotification {
+export function parseCamt054(xml: string | Iso20022Document): DebitCreditNotification {
   const { document } = readDocument(xml, ['camt.054.001.08']);
   const root = at(document, 'BkToCstmrDbtCdtNtfctn');
   const notifications = childrenOf(root, 'Ntfctn');

@@ -6,7 +6,13 @@ export { buildCamt054, parseCamt054 } from './camt054.codec';
 export { buildCamt053, parseCamt053 } from './camt053.codec';
 export { validateIso20022, Iso20022ValidationResult, closeIso20022Validator } from './schema-validator';
 export { parseBankMessage, BankMessage } from './bank-message.parser';
-export { detectMessageType } from './xml/xml-document';
+export {
+  detectMessageType,
+  readIso20022Document,
+  Iso20022Document,
+  Iso20022BuildOptions,
+  XmlLayout,
+} from './xml/xml-document';
 export {
   signIso20022,
   verifyIso20022,

@@ -8,6 +8,8 @@ import {
   at,
   attributeOf,
   childrenOf,
+  Iso20022BuildOptions,
+  Iso20022Document,
   readDocument,
   requiredTextAt,
   textAt,
@@ -21,7 +23,7 @@ import { remittanceText } from './xml/remittance';
  * `CdtTrfTxInf` per transfer. `BtchBookg` is false so the bank books (and reports in camt.054) every transfer
  * on its own, which is what lets the ledger settle payments one by one.
  */
-export function buildPain001(message: CreditTransferInitiation): string {
+export function buildPain001(message: CreditTransferInitiation, options: Iso20022BuildOptions = {}): string {
   const messageId = identifier(message?.messageId, 'messageId');
   const creationDateTime = isoDateTime(message.creationDateTime, 'creationDateTime');
   const initiatingPartyName = requiredText(message.initiatingPartyName, 140, 'initiatingPartyName');
@@ -43,18 +45,22 @@ export function buildPain001(message: CreditTransferInitiation): string {
     allAmounts.push(...built.amounts);
     return built.element;
   });
-  return writeDocument('pain.001.001.09', {
-    CstmrCdtTrfInitn: {
-      GrpHdr: {
-        MsgId: messageId,
-        CreDtTm: creationDateTime,
-        NbOfTxs: String(allAmounts.length),
-        CtrlSum: controlSum(allAmounts),
-        InitgPty: { Nm: initiatingPartyName },
+  return writeDocument(
+    'pain.001.001.09',
+    {
+      CstmrCdtTrfInitn: {
+        GrpHdr: {
+          MsgId: messageId,
+          CreDtTm: creationDateTime,
+          NbOfTxs: String(allAmounts.length),
+          CtrlSum: controlSum(allAmounts),
+          InitgPty: { Nm: initiatingPartyName },
+        },
+        PmtInf: blocks,
       },
-      PmtInf: blocks,
     },
-  });
+    options,
+  );
 }
 
 function paymentInformationElement(
@@ -125,9 +131,10 @@ function transferElement(
 
 /**
  * Reads a pain.001.001.09 (what the sandbox bank receives). NbOfTxs and CtrlSum, where given, must match the
- * transfers: a bank refuses a message whose totals disagree, and so does this parser.
+ * transfers: a bank refuses a message whose totals disagree, and so does this parser. Takes the XML, or the
+ * document `readIso20022Document` made of it (so a caller that checked the type first parses only once).
  */
-export function parsePain001(xml: string): CreditTransferInitiation {
+export function parsePain001(xml: string | Iso20022Document): CreditTransferInitiation {
   const { document } = readDocument(xml, ['pain.001.001.09']);
   const root = at(document, 'CstmrCdtTrfInitn');
   const header = at(root, 'GrpHdr');

@@ -1,4 +1,11 @@
-import { buildPain001, CreditTransferInitiation, parsePain001, validateIso20022 } from './index';
+import {
+  buildPain001,
+  CreditTransferInitiation,
+  detectMessageType,
+  parsePain001,
+  readIso20022Document,
+  validateIso20022,
+} from './index';
 import { sample, codeOf } from './testing/spec-helpers';
 
 const batch: CreditTransferInitiation = {
@@ -47,6 +54,17 @@ describe('pain.001.001.09', () => {
   it('builds a message that validates against the official XSD', async () => {
     const xml = buildPain001(batch);
     expect(await validateIso20022(xml)).toEqual({ valid: true, type: 'pain.001.001.09', errors: [] });
+  });
+
+  it('writes the same message indented on request: one element per line, valid, read back alike', async () => {
+    const compact = buildPain001(batch);
+    const indented = buildPain001(batch, { layout: 'indented' });
+    // The declaration, then the whole document on one line.
+    expect(compact.split('\n')).toEqual([expect.stringMatching(/^<\?xml /), expect.any(String), '']);
+    expect(indented).toContain('\n  <CstmrCdtTrfInitn>\n    <GrpHdr>\n      <MsgId>BATCH-2025-001</MsgId>\n');
+    expect(indented.replace(/>\s+</g, '><')).toBe(compact.replace('?>\n', '?>'));
+    expect((await validateIso20022(indented)).valid).toBe(true);
+    expect(parsePain001(indented)).toEqual(batch);
   });
 
   it('writes NbOfTxs and an exact CtrlSum, per block and for the message', () => {
@@ -98,6 +116,17 @@ describe('pain.001.001.09', () => {
 
   it('round-trips: parse(build(m)) equals m', () => {
     expect(parsePain001(buildPain001(batch))).toEqual(batch);
+  });
+
+  it('parses a document read once to tell its type, and refuses one of another type', () => {
+    const xml = buildPain001(batch);
+    const document = readIso20022Document(`\uFEFF${xml}`);
+    expect(document.type).toBe('pain.001.001.09');
+    expect(detectMessageType(xml)).toBe('pain.001.001.09');
+    expect(parsePain001(document)).toEqual(batch);
+    const notification = readIso20022Document(sample('camt.054.001.08.sample.xml'));
+    expect(codeOf(() => parsePain001(notification))).toBe('ISO20022.UNSUPPORTED_MESSAGE');
+    expect(codeOf(() => readIso20022Document(xml.slice(0, -20)))).toBe('ISO20022.MALFORMED_XML');
   });
 
   it('writes NOTPROVIDED for a debtor bank it knows nothing about, and still validates', async () => {

@@ -4,6 +4,8 @@ import { code, fitText, identifier, invalid, isoDateTime } from './xml/fields';
 import {
   at,
   childrenOf,
+  Iso20022BuildOptions,
+  Iso20022Document,
   readDocument,
   requiredTextAt,
   textAt,
@@ -20,7 +22,7 @@ const GROUP_STATUSES: readonly GroupStatus[] = ['ACTC', 'ACCP', 'PART', 'RJCT'];
  * pain.002.001.11 customer payment status report (what the sandbox bank answers). Consecutive lines with the
  * same original payment information id share one `OrgnlPmtInfAndSts`.
  */
-export function buildPain002(report: PaymentStatusReport): string {
+export function buildPain002(report: PaymentStatusReport, options: Iso20022BuildOptions = {}): string {
   const messageId = identifier(report?.messageId, 'messageId');
   const originalMessageId = identifier(report.originalMessageId, 'originalMessageId');
   if (report.originalMessageNameId !== 'pain.001.001.09') {
@@ -47,13 +49,17 @@ export function buildPain002(report: PaymentStatusReport): string {
     if (last !== undefined && last.OrgnlPmtInfId === blockId) last.TxInfAndSts.push(line);
     else blocks.push({ OrgnlPmtInfId: blockId, TxInfAndSts: [line] });
   });
-  return writeDocument('pain.002.001.11', {
-    CstmrPmtStsRpt: {
-      GrpHdr: { MsgId: messageId, CreDtTm: isoDateTime(report.creationDateTime, 'creationDateTime') },
-      OrgnlGrpInfAndSts: group,
-      ...(blocks.length > 0 ? { OrgnlPmtInfAndSts: blocks } : {}),
+  return writeDocument(
+    'pain.002.001.11',
+    {
+      CstmrPmtStsRpt: {
+        GrpHdr: { MsgId: messageId, CreDtTm: isoDateTime(report.creationDateTime, 'creationDateTime') },
+        OrgnlGrpInfAndSts: group,
+        ...(blocks.length > 0 ? { OrgnlPmtInfAndSts: blocks } : {}),
+      },
     },
-  });
+    options,
+  );
 }
 
 function transactionElement(transaction: TransactionStatusReport, field: string): Record<string, unknown> {
@@ -85,7 +91,7 @@ function transactionElement(transaction: TransactionStatusReport, field: string)
  * stable across re-deliveries, since the ledger uses the status id as the receipt id. Statuses outside the
  * ones the ledger understands are refused (INVALID_FIELD), not guessed.
  */
-export function parsePain002(xml: string): PaymentStatusReport {
+export function parsePain002(xml: string | Iso20022Document): PaymentStatusReport {
   const { document } = readDocument(xml, ['pain.002.001.11']);
   const root = at(document, 'CstmrPmtStsRpt');
   const messageId = requiredTextAt(root, 'GrpHdr', 'MsgId');

@@ -16,7 +16,7 @@ import {
   buildCamt054,
   buildPain002,
   CreditTransferInitiation,
-  detectMessageType,
+  readIso20022Document,
   exportPublicJwk,
   Iso20022Error,
   parsePain001,
@@ -793,11 +793,12 @@ export class SandboxBank {
   /** Well-formed, a pain.001.001.09, valid against its XSD, with totals that add up; or refused. */
   private async readPain001(xml: string): Promise<CreditTransferInitiation> {
     try {
-      const type = detectMessageType(xml);
-      if (type !== 'pain.001.001.09') {
+      // Read once: the reader checks well-formedness as it builds the tree the parser then takes.
+      const document = readIso20022Document(xml);
+      if (document.type !== 'pain.001.001.09') {
         throw new Iso20022Error(
           'ISO20022.UNSUPPORTED_MESSAGE',
-          `the bank takes a pain.001.001.09, not a ${type}`,
+          `the bank takes a pain.001.001.09, not a ${document.type}`,
         );
       }
       if (this.validateSchema) {
@@ -810,7 +811,7 @@ export class SandboxBank {
           );
         }
       }
-      return parsePain001(xml);
+      return parsePain001(document);
     } catch (error) {
       if (error instanceof Iso20022Error) throw refusalOf(error);
       if (error instanceof MoneyError)

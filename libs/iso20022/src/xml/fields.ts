@@ -23,8 +23,12 @@ export function fitText(value: string | undefined, max: number): string | undefi
   if (value === undefined) return undefined;
   if (typeof value !== 'string') throw invalid('text', `expected a text, got ${typeof value}`);
   const cleaned = value.replace(NOT_XML, '').replace(LINE_BREAKS, ' ').trim();
-  const codePoints = Array.from(cleaned);
-  const fitted = codePoints.length > max ? codePoints.slice(0, max).join('').trimEnd() : cleaned;
+  // A text no longer than `max` UTF-16 units has at most `max` code points: only longer ones are split.
+  const codePoints = cleaned.length > max ? Array.from(cleaned) : undefined;
+  const fitted =
+    codePoints !== undefined && codePoints.length > max
+      ? codePoints.slice(0, max).join('').trimEnd()
+      : cleaned;
   return fitted === '' ? undefined : fitted;
 }
 
@@ -44,7 +48,7 @@ export function identifier(value: unknown, field: string, max = 35): string {
       `${field} ${JSON.stringify(value)} has surrounding whitespace or control characters`,
     );
   }
-  if (Array.from(value).length > max) {
+  if (value.length > max && Array.from(value).length > max) {
     throw invalid(
       field,
       `${field} ${JSON.stringify(value)} is longer than the ${max} characters ISO 20022 allows`,
@@ -87,10 +91,22 @@ export function isoDateTime(value: unknown, field: string): string {
   return value as string;
 }
 
-function isCalendarDate(date: string): boolean {
-  const [year, month, day] = date.slice(0, 10).split('-').map(Number);
-  const probe = new Date(Date.UTC(year, month - 1, day));
-  return probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+// A message repeats the same few dates hundreds of times; bounded so hostile input cannot grow it.
+const calendarDates = new Map<string, boolean>();
+const CALENDAR_DATE_CACHE_LIMIT = 1_024;
+
+function isCalendarDate(value: string): boolean {
+  const date = value.slice(0, 10);
+  let known = calendarDates.get(date);
+  if (known === undefined) {
+    const [year, month, day] = date.split('-').map(Number);
+    const probe = new Date(Date.UTC(year, month - 1, day));
+    known =
+      probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
+    if (calendarDates.size >= CALENDAR_DATE_CACHE_LIMIT) calendarDates.clear();
+    calendarDates.set(date, known);
+  }
+  return known;
 }
 
 /** The date part of an ISODate or ISODateTime as a bank writes it (`2014-12-31`, `2014-12-31T13:15:00+01:00`). */

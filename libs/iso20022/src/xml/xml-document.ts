@@ -1,6 +1,20 @@
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { Iso20022Error } from '../iso20022.error';
 import { Iso20022MessageType } from '../messages';
+import { readXml, XmlElement } from './xml-reader';
+import { writeXmlDocument, XmlBody, XmlLayout } from './xml-writer';
+
+export { XmlElement } from './xml-reader';
+export { XmlBody, XmlLayout } from './xml-writer';
+
+/** How the builders write a message. */
+export interface Iso20022BuildOptions {
+  /**
+   * `compact` (the default): no whitespace between elements, the cheapest to sign, send, validate and parse.
+   * `indented`: one element per line, two spaces per level, for people to read; the layout this library wrote
+   * before it had the compact one.
+   */
+  readonly layout?: XmlLayout;
+}
 
 export const ISO20022_NAMESPACE_PREFIX = 'urn:iso:std:iso:20022:tech:xsd:';
 
@@ -16,36 +30,15 @@ export function namespaceOf(type: Iso20022MessageType): string {
   return ISO20022_NAMESPACE_PREFIX + type;
 }
 
-/** A parsed element: a string for a leaf without attributes, an object otherwise (fast-xml-parser's shape). */
-export type XmlNode = unknown;
+/** A parsed element, or undefined where the path led nowhere. */
+export type XmlNode = XmlElement | undefined;
 
-export interface ParsedDocument {
+/** A parsed, well-formed ISO 20022 message: hand it to the `parse*` function of its type. */
+export interface Iso20022Document {
   readonly type: Iso20022MessageType;
-  /** The children of `Document`, e.g. `{ CstmrCdtTrfInitn: {...} }`. */
-  readonly document: XmlNode;
+  /** The `Document` element, e.g. with a `CstmrCdtTrfInitn` child. */
+  readonly document: XmlElement;
 }
-
-// Entities stay encoded in the parse tree and are decoded by `text` below, in one pass, so `&amp;lt;` stays
-// `&lt;` and a DOCTYPE-declared entity can never expand (DOCTYPEs are refused before parsing anyway).
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  parseTagValue: false,
-  parseAttributeValue: false,
-  processEntities: false,
-  removeNSPrefix: true,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-});
-
-const builder = new XMLBuilder({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  format: true,
-  indentBy: '  ',
-  processEntities: true,
-});
 
 /** The root start tag after the prolog (declaration, comments, processing instructions, whitespace). */
 const PROLOG_ITEM = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)/;
@@ -55,19 +48,11 @@ const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
 
 /**
  * Checks that `xml` is a well-formed ISO 20022 `Document` and tells its message type from the namespace of the
- * root element. Throws MALFORMED_XML or UNSUPPORTED_MESSAGE; never parses the body.
+ * root element. Throws MALFORMED_XML or UNSUPPORTED_MESSAGE. It reads the whole message to check it: a caller
+ * that goes on to parse the message should call `readIso20022Document` once and keep what it returns.
  */
 export function detectMessageType(xml: string): Iso20022MessageType {
-  const root = rootElement(stripBom(xml));
-  const wellFormed = XMLValidator.validate(stripBom(xml));
-  if (wellFormed !== true) {
-    const { msg, line, col } = wellFormed.err;
-    throw new Iso20022Error(
-      'ISO20022.MALFORMED_XML',
-      `not well-formed XML (line ${line}, column ${col}): ${msg}`,
-    );
-  }
-  return typeOfRoot(root);
+  return readIso20022Document(xml).type;
 }
 
 /**
@@ -75,50 +60,61 @@ export function detectMessageType(xml: string): Iso20022MessageType {
  * (the schema validator checks the rest, so it need not be parsed twice).
  */
 export function peekMessageType(xml: string): Iso20022MessageType {
-  return typeOfRoot(rootElement(stripBom(xml)));
+  const root = rootElement(stripBom(xml));
+  return typeOfRoot(root.localName, root.namespace);
 }
 
-function typeOfRoot(root: { localName: string; namespace: string | undefined }): Iso20022MessageType {
-  if (root.localName !== 'Document') {
+/**
+ * Parses any ISO 20022 document this library speaks, checking it is well-formed (MALFORMED_XML) and that its
+ * root is a `Document` in a supported namespace (UNSUPPORTED_MESSAGE).
+ */
+export function readIso20022Document(xml: string): Iso20022Document {
+  const root = readXml(stripBom(xml));
+  return { type: typeOfRoot(root.name, root.namespace), document: root };
+}
+
+function typeOfRoot(localName: string, namespace: string | undefined): Iso20022MessageType {
+  if (localName !== 'Document') {
     throw new Iso20022Error(
       'ISO20022.UNSUPPORTED_MESSAGE',
-      `root element is <${root.localName}>, not an ISO 20022 <Document>`,
+      `root element is <${localName}>, not an ISO 20022 <Document>`,
     );
   }
-  const type = ISO20022_MESSAGE_TYPES.find((candidate) => namespaceOf(candidate) === root.namespace);
+  const type = ISO20022_MESSAGE_TYPES.find((candidate) => namespaceOf(candidate) === namespace);
   if (type === undefined) {
     throw new Iso20022Error(
       'ISO20022.UNSUPPORTED_MESSAGE',
-      `unsupported document namespace ${JSON.stringify(root.namespace ?? '')}; supported: ${ISO20022_MESSAGE_TYPES.join(', ')}`,
+      `unsupported document namespace ${JSON.stringify(namespace ?? '')}; supported: ${ISO20022_MESSAGE_TYPES.join(', ')}`,
     );
   }
   return type;
 }
 
-/** Parses a document of one of the `accepted` types (the namespace decides). */
-export function readDocument(xml: string, accepted: readonly Iso20022MessageType[]): ParsedDocument {
-  const type = detectMessageType(xml);
-  if (!accepted.includes(type)) {
+/**
+ * A document of one of the `accepted` types (the namespace decides; UNSUPPORTED_MESSAGE otherwise): `input`
+ * parsed, or, when the caller already parsed it with `readIso20022Document`, `input` itself.
+ */
+export function readDocument(
+  input: string | Iso20022Document,
+  accepted: readonly Iso20022MessageType[],
+): Iso20022Document {
+  const parsed = typeof input === 'string' ? readIso20022Document(input) : input;
+  if (!accepted.includes(parsed.type)) {
     throw new Iso20022Error(
       'ISO20022.UNSUPPORTED_MESSAGE',
-      `expected ${accepted.join(' or ')}, got a ${type} document`,
+      `expected ${accepted.join(' or ')}, got a ${parsed.type} document`,
     );
   }
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = parser.parse(stripBom(xml)) as Record<string, unknown>;
-  } catch (error) {
-    throw new Iso20022Error('ISO20022.MALFORMED_XML', `not well-formed XML: ${(error as Error).message}`);
-  }
-  return { type, document: parsed.Document };
+  return parsed;
 }
 
 /** Serialises `body` (the children of `Document`) with the namespace of `type`. */
-export function writeDocument(type: Iso20022MessageType, body: Record<string, unknown>): string {
-  const xml = builder.build({
-    Document: { '@_xmlns': namespaceOf(type), ...body },
-  }) as string;
-  return `<?xml version="1.0" encoding="UTF-8"?>\n${xml}`;
+export function writeDocument(
+  type: Iso20022MessageType,
+  body: XmlBody,
+  options: Iso20022BuildOptions = {},
+): string {
+  return writeXmlDocument(namespaceOf(type), body, options.layout ?? 'compact');
 }
 
 function stripBom(xml: string): string {
@@ -184,41 +180,37 @@ function malformedEntity(entity: string): Iso20022Error {
 
 // ---- reading the parse tree ------------------------------------------------------------------------------
 
-function isObject(node: XmlNode): node is Record<string, unknown> {
-  return typeof node === 'object' && node !== null && !Array.isArray(node);
+/** Every `name` child of `node`, in document order. */
+export function childrenOf(node: XmlNode, name: string): XmlElement[] {
+  if (node === undefined) return [];
+  const found: XmlElement[] = [];
+  for (const child of node.children) if (child.name === name) found.push(child);
+  return found;
 }
 
-/** Every `name` child of `node`, in document order (one child is not wrapped in an array by the parser). */
-export function childrenOf(node: XmlNode, name: string): XmlNode[] {
-  if (!isObject(node)) return [];
-  const value = node[name];
-  if (value === undefined) return [];
-  return Array.isArray(value) ? value : [value];
+/** The first `name` child of `node`, or undefined. */
+export function childOf(node: XmlNode, name: string): XmlNode {
+  if (node === undefined) return undefined;
+  for (const child of node.children) if (child.name === name) return child;
+  return undefined;
 }
 
 /** The first element along `path`, or undefined. */
 export function at(node: XmlNode, ...path: string[]): XmlNode {
   let current: XmlNode = node;
-  for (const name of path) {
-    current = childrenOf(current, name)[0];
-    if (current === undefined) return undefined;
+  for (let index = 0; index < path.length && current !== undefined; index++) {
+    current = childOf(current, path[index]);
   }
   return current;
 }
 
 /** The decoded text content of an element, or undefined when it is absent. */
 export function textOf(node: XmlNode): string | undefined {
-  if (node === undefined) return undefined;
-  if (typeof node === 'string') return decodeEntities(node);
-  if (isObject(node)) {
-    const value = node['#text'];
-    return typeof value === 'string' ? decodeEntities(value) : '';
-  }
-  return undefined;
+  return node?.text;
 }
 
 export function textAt(node: XmlNode, ...path: string[]): string | undefined {
-  return textOf(at(node, ...path));
+  return at(node, ...path)?.text;
 }
 
 /** The text along `path`; MISSING_FIELD (naming the path) when it is absent or empty. */
@@ -231,7 +223,5 @@ export function requiredTextAt(node: XmlNode, ...path: string[]): string {
 }
 
 export function attributeOf(node: XmlNode, name: string): string | undefined {
-  if (!isObject(node)) return undefined;
-  const value = node[`@_${name}`];
-  return typeof value === 'string' ? decodeEntities(value) : undefined;
+  return node?.attribute(name);
 }
