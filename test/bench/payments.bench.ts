@@ -44,7 +44,9 @@ interface Figures {
 function cpuMs(pid: number, tid?: number): number {
   try {
     const path = tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`;
-    const fields = readFileSync(path, 'utf8').replace(/^.*\) /, '').split(' ');
+    const fields = readFileSync(path, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
     // After the command name: utime and stime are fields 14 and 15 of stat, in clock ticks (100 Hz).
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
@@ -52,9 +54,14 @@ function cpuMs(pid: number, tid?: number): number {
   }
 }
 
-async function seedApprovedClaims(dataDir: string, count: number): Promise<string[]> {
+/** Approved claims to dispatch, and the head of the log they make. */
+async function seedApprovedClaims(
+  dataDir: string,
+  count: number,
+): Promise<{ claims: string[]; head: bigint }> {
   const store = new EmbeddedEventStore({ file: join(dataDir, 'events.sqlite'), upcasters: ledgerUpcasters });
   const claims: string[] = [];
+  let head = -1n;
   try {
     // About four events per approved claim; stop once there are enough.
     while (claims.length < count) {
@@ -66,10 +73,22 @@ async function seedApprovedClaims(dataDir: string, count: number): Promise<strin
         onApproved: (ids) => claims.push(...ids),
       });
     }
+    head = await store.headPosition();
   } finally {
     await store.close();
   }
-  return claims.slice(0, count);
+  return { claims: claims.slice(0, count), head };
+}
+
+/** Waits until the read models have the seeded history: the clock measures dispatching, not catching up. */
+async function waitForReadModels(url: string, token: string, head: bigint): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    const reply = await fetch(`${url}/approvals?limit=1&minPosition=${head}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (reply.status === 200) return;
+  }
+  throw new Error('the read models did not catch up with the seeded history');
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -86,17 +105,18 @@ async function run(
   const port = 3900 + Math.floor(Math.random() * 90);
   const url = `http://127.0.0.1:${port}`;
   process.stderr.write(`${title}: seeding ${fmt(BATCHES * BATCH_SIZE)} approved claims\n`);
-  const claims = await seedApprovedClaims(dataDir, BATCHES * BATCH_SIZE);
+  const { claims, head } = await seedApprovedClaims(dataDir, BATCHES * BATCH_SIZE);
   const child = await startBenchLedger({
     dataDir,
     port,
     // Enough money in the sandbox for any amount the history generator picks.
     env: { SANDBOX_BANK_DEFAULT_OPENING_BALANCE: '100000000000', ...env },
   });
-  process.stderr.write(`${title}: ledger up on ${url}; dispatching\n`);
   const treasurer = await benchToken('treasurer-1', ['treasurer']);
   const reader = await benchToken('finance-1', ['finance']);
   try {
+    await waitForReadModels(url, reader, head);
+    process.stderr.write(`${title}: ledger up on ${url}, read models caught up; dispatching\n`);
     const latencies: number[] = [];
     const dispatchTimes: number[] = [];
     const outstanding = new Map<string, { sentAt: number; size: number; settled: number }>();
@@ -167,11 +187,9 @@ async function run(
         dispatched++;
       }
     };
-    await Promise.all(Array.from({ length: IN_FLIGHT }, dispatchOne)).catch(
-      (error: unknown) => {
-        failed = error;
-      },
-    );
+    await Promise.all(Array.from({ length: IN_FLIGHT }, dispatchOne)).catch((error: unknown) => {
+      failed = error;
+    });
     await poller;
     if (failed) throw failed;
     const seconds = (performance.now() - started) / 1000;
