@@ -71,6 +71,51 @@ describe('embedded event store specifics', () => {
     await writer.close();
   });
 
+  it('reads only when read-only, and wakes its subscriptions at once when told of appends elsewhere', async () => {
+    const file = freshFile();
+    const writer = new EmbeddedEventStore({ file });
+    // A poll interval far beyond the test's timeout: only the notification can deliver the event.
+    const reader = new EmbeddedEventStore({ file, readOnly: true, pollIntervalMs: 600_000 });
+    await expect(reader.appendToStream('ro', [testEvent()], { expectedRevision: 'any' })).rejects.toThrow(
+      'read-only',
+    );
+    const heads: bigint[] = [];
+    const stopRelay = writer.onAppended((head) => {
+      heads.push(head);
+      reader.notifyAppended(head);
+    });
+    const subscription = reader.subscribeToAll();
+    const iterator = subscription[Symbol.asyncIterator]();
+    const first = iterator.next();
+    const appended = await writer.appendToStream('ro', [testEvent('Relayed')], { expectedRevision: 'any' });
+    expect((await first).value?.type).toBe('Relayed');
+    expect(heads).toEqual([appended.position]);
+    stopRelay();
+    await subscription.close();
+    await reader.close();
+    await writer.close();
+  });
+
+  it('reads a page once for the subscriptions that ask for it in the same turn, and shares its events', async () => {
+    const store = new EmbeddedEventStore({ file: freshFile() });
+    const subscriptions = [store.subscribeToAll(), store.subscribeToAll()];
+    const iterators = subscriptions.map((s) => s[Symbol.asyncIterator]());
+    const firsts = iterators.map((i) => i.next());
+    await store.appendToStream('shared-page', [testEvent('Once')], { expectedRevision: 'no_stream' });
+    const [a, b] = await Promise.all(firsts);
+    expect(a.value?.type).toBe('Once');
+    // The same object: decoded once for both.
+    expect(b.value).toBe(a.value);
+    // A later turn of the event loop reads the log again (another process may have appended meanwhile).
+    await new Promise((resolve) => setImmediate(resolve));
+    const late = store.subscribeToAll();
+    const again = await late[Symbol.asyncIterator]().next();
+    expect(again.value).toEqual(a.value);
+    expect(again.value).not.toBe(a.value);
+    await Promise.all([...subscriptions, late].map((s) => s.close()));
+    await store.close();
+  });
+
   it('upcasts old event versions when they are read', async () => {
     const upcasters = new Upcasters([
       { type: 'Renamed', fromVersion: 1, upcast: (data) => ({ fullName: (data as { name: string }).name }) },

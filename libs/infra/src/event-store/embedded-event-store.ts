@@ -38,6 +38,17 @@ export interface EmbeddedEventStoreOptions {
   readonly readOnly?: boolean;
 }
 
+/** Events after a position, as `page` reads them (the events are shared: never change them). */
+interface LogPage {
+  readonly events: RecordedEvent[];
+  /** The last position looked at: a filtered reader advances past events it skipped. */
+  readonly scannedTo: number;
+  /** The log ended before the limit. */
+  readonly exhausted: boolean;
+}
+
+const RECENT_PAGES = 4;
+
 interface PendingAppend {
   readonly stream: string;
   readonly expected: ExpectedRevision;
@@ -90,6 +101,9 @@ export class EmbeddedEventStore implements EventStore {
   private nextRequestId = 1;
   private closed = false;
   private readonly subscriptions = new Set<EmbeddedSubscription>();
+  /** Pages read in this turn of the event loop, shared by the subscriptions that ask for them. */
+  private readonly recentPages = new Map<string, LogPage>();
+  private forgetScheduled = false;
   /** Commits made and appends they carried: group commit at work shows as appends > commits. */
   readonly stats = { commits: 0, appends: 0 };
 
@@ -253,11 +267,28 @@ export class EmbeddedEventStore implements EventStore {
    * Events after `after`, at most `limit`. `scannedTo` is the last position looked at, so a filtered
    * reader advances past events it skipped; `exhausted` means the log ended before the limit.
    */
-  page(
-    after: number,
-    limit: number,
-    filter?: EventFilter,
-  ): { events: RecordedEvent[]; scannedTo: number; exhausted: boolean } {
+  page(after: number, limit: number, filter?: EventFilter): LogPage {
+    if (filter !== undefined) return this.readPage(after, limit, filter);
+    // Live, every projection wakes on the same append and asks for the same page in the same turn of
+    // the event loop: it is read and decoded once for all of them. Remembered only until the loop
+    // turns (an append by another process would not invalidate it), and only the last few.
+    const key = `${after}:${limit}`;
+    const remembered = this.recentPages.get(key);
+    if (remembered !== undefined) return remembered;
+    const page = this.readPage(after, limit);
+    this.recentPages.set(key, page);
+    if (this.recentPages.size > RECENT_PAGES) this.recentPages.delete(this.recentPages.keys().next().value!);
+    if (!this.forgetScheduled) {
+      this.forgetScheduled = true;
+      setImmediate(() => {
+        this.forgetScheduled = false;
+        this.recentPages.clear();
+      });
+    }
+    return page;
+  }
+
+  private readPage(after: number, limit: number, filter?: EventFilter): LogPage {
     // Every event up to the head read first is committed, so a filtered read that comes back short
     // has looked at all of them: it must not scan the same unmatched tail again next time.
     const head = filter ? ((this.headStmt.get() as number | null) ?? after) : after;
