@@ -2,7 +2,8 @@
  * bench:replay — a realistic history (claims through settlement, written by the real deciders) of
  * BENCH_EVENTS events (default 1,000,000); every read model rebuilt from it into the embedded
  * store and, when MONGO_URL is set, into MongoDB (FerretDB here); beside them the raw readAll rate of
- * the same history in the same run, and the ratio. Then the live lag: events/s the projector sustains
+ * the same history in the same run, and the ratio (BENCH_SERIAL=1 adds the embedded rebuild on one
+ * thread, without the helper threads). Then the live lag: events/s the projector sustains
  * while new history is written, and the p99 delay from append to read model.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,9 +44,21 @@ async function main(): Promise<void> {
 
     const rows: Array<[string, number]> = [];
     process.stderr.write(`raw readAll: ${fmt(readRate)} events/s\n`);
+    if (process.env.BENCH_SERIAL) {
+      // The same rebuild on the caller's thread alone: what the helper threads add.
+      const serial = new EmbeddedReadStore({ file: join(dir, 'read-models.sqlite'), namespace: 'serial' });
+      const onOne = await rebuild(events, ledgerProjections, serial, { parallel: false });
+      rows.push(['replay into the embedded store, one thread', onOne.eventsPerSecond]);
+      process.stderr.write(`replay into embedded, one thread: ${fmt(onOne.eventsPerSecond)} events/s\n`);
+      for (const p of ledgerProjections) await serial.reset(p.name, p.collections);
+      await serial.close();
+    }
     const embedded = new EmbeddedReadStore({ file: join(dir, 'read-models.sqlite'), namespace: 'bench' });
     const intoEmbedded = await rebuild(events, ledgerProjections, embedded, {});
-    rows.push(['replay into the embedded store (SQLite)', intoEmbedded.eventsPerSecond]);
+    rows.push([
+      `replay into the embedded store (SQLite, ${intoEmbedded.threads} thread${intoEmbedded.threads > 1 ? 's' : ''})`,
+      intoEmbedded.eventsPerSecond,
+    ]);
     process.stderr.write(`replay into embedded: ${fmt(intoEmbedded.eventsPerSecond)} events/s\n`);
     await embedded.close();
     if (process.env.MONGO_URL) {

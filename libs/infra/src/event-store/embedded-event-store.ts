@@ -92,7 +92,10 @@ const SCHEMA = `
  */
 export class EmbeddedEventStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly upcasters?: Upcasters;
+  /** What events are read through: another connection to the same log reads them alike. */
+  readonly upcasters?: Upcasters;
+  /** The log's file, for another connection (a thread) to open. */
+  readonly file: string;
   private readonly pageSize: number;
   private readonly pollIntervalMs: number;
   private readonly appended = new EventEmitter();
@@ -114,6 +117,7 @@ export class EmbeddedEventStore implements EventStore {
 
   constructor(options: EmbeddedEventStoreOptions) {
     mkdirSync(dirname(options.file), { recursive: true });
+    this.file = options.file;
     this.db = new Database(options.file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

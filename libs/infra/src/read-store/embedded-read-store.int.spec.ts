@@ -32,6 +32,42 @@ describe('embedded read store specifics', () => {
     await second.close();
   });
 
+  it('applies two changes of one document in one commit in their order', async () => {
+    // A commit writes its rows in key order; the order of one document's changes must survive that.
+    const store = new EmbeddedReadStore({ file: join(dir, 'order.sqlite'), namespace: 'order' });
+    const ref = (id: string) => ({ collection: 'c', id });
+    await store.commit(
+      [
+        { ref: ref('z'), document: { _id: 'z', n: 1, lastPosition: 1 } },
+        { ref: ref('a'), document: { _id: 'a', n: 1, lastPosition: 1 } },
+        { ref: ref('a'), document: null },
+        { ref: ref('m'), document: null },
+        { ref: ref('m'), document: { _id: 'm', n: 2, lastPosition: 1 } },
+      ],
+      { projection: 'p', position: 1n },
+    );
+    expect(await store.get('c', 'a')).toBeUndefined();
+    expect(await store.get('c', 'm')).toEqual({ _id: 'm', n: 2, lastPosition: 1 });
+    expect(await store.get('c', 'z')).toEqual({ _id: 'z', n: 1, lastPosition: 1 });
+    await store.close();
+  });
+
+  it('writes nothing of a commit with a document whose _id is not its ref', async () => {
+    const store = new EmbeddedReadStore({ file: join(dir, 'mismatch.sqlite') });
+    await expect(
+      store.commit(
+        [
+          { ref: { collection: 'c', id: 'a' }, document: { _id: 'a', lastPosition: 1 } },
+          { ref: { collection: 'c', id: 'b' }, document: { _id: 'x', lastPosition: 1 } },
+        ],
+        { projection: 'p', position: 1n },
+      ),
+    ).rejects.toThrow(/does not match its ref c\/b/);
+    expect(await store.get('c', 'a')).toBeUndefined();
+    expect(await store.checkpoint('p')).toBeNull();
+    await store.close();
+  });
+
   it('is what createReadStore makes without MONGO_URL, under LEDGER_DATA_DIR', async () => {
     const store = createReadStore({ LEDGER_DATA_DIR: join(dir, 'data') }, { namespace: 'replay_1' });
     expect(store).toBeInstanceOf(EmbeddedReadStore);

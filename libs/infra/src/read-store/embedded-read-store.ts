@@ -32,6 +32,8 @@ export interface EmbeddedReadStoreOptions {
   readonly file: string;
   /** Prefix of every collection and checkpoint name, so a replay can build beside the live models. */
   readonly namespace?: string;
+  /** How long a statement waits for another connection's write lock (default 5,000 ms). */
+  readonly busyTimeoutMs?: number;
 }
 
 const SCHEMA = `
@@ -49,6 +51,8 @@ const SCHEMA = `
 `;
 
 type Bind = string | number | bigint | null;
+/** A change as written: collection (namespaced), id, JSON (null deletes), last position. */
+type Row = [collection: string, id: string, doc: string | null, lastPosition: number | null];
 
 /**
  * Read models in one SQLite file (WAL, `synchronous=FULL`): documents as JSON text, queried through
@@ -59,8 +63,10 @@ type Bind = string | number | bigint | null;
  * for its fsync, about a millisecond, which the projector accepts in exchange for atomic batches.
  */
 export class EmbeddedReadStore implements ReadStore {
+  /** Path of the SQLite file (`:memory:` for a private in-memory store). */
+  readonly file: string;
+  readonly namespace?: string;
   private readonly db: Database.Database;
-  private readonly namespace?: string;
   private readonly getStmt: Database.Statement<[string, string]>;
   private readonly upsertStmt: Database.Statement<[string, string, string, Bind]>;
   private readonly deleteStmt: Database.Statement<[string, string]>;
@@ -68,20 +74,20 @@ export class EmbeddedReadStore implements ReadStore {
   private readonly saveCheckpointStmt: Database.Statement<[string, bigint]>;
   private readonly findStmts = new Map<string, Database.Statement>();
   private readonly indexed = new Set<string>();
-  private readonly commitTx: (
-    changes: readonly DocumentChange[],
-    projection: string,
-    position: bigint,
-  ) => void;
+  private readonly commitTx: (rows: readonly Row[], projection: string, position: bigint) => void;
 
   constructor(options: EmbeddedReadStoreOptions) {
     if (options.namespace !== undefined) checkName('namespace', options.namespace);
     this.namespace = options.namespace;
+    this.file = options.file;
     mkdirSync(dirname(options.file), { recursive: true });
     this.db = new Database(options.file);
+    // Documents are JSON of up to a few kB: on 4 kB pages most spill into overflow pages, which
+    // doubles the file and triples the cost of a write. Takes effect only on a new, empty file.
+    this.db.pragma('page_size = 16384');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     this.db.exec(SCHEMA);
     this.getStmt = this.db
       .prepare('SELECT doc FROM documents WHERE collection = ? AND id = ?')
@@ -99,17 +105,10 @@ export class EmbeddedReadStore implements ReadStore {
       `INSERT INTO checkpoints (projection, position) VALUES (?, ?)
        ON CONFLICT (projection) DO UPDATE SET position = excluded.position`,
     );
-    this.commitTx = this.db.transaction((changes, projection, position) => {
-      for (const { ref, document } of changes) {
-        const collection = this.collection(ref.collection);
-        if (document === null) {
-          this.deleteStmt.run(collection, ref.id);
-        } else {
-          if (document._id !== ref.id)
-            throw new Error(`document _id ${document._id} does not match its ref ${documentKey(ref)}`);
-          const last = document.lastPosition;
-          this.upsertStmt.run(collection, ref.id, JSON.stringify(document), last ?? null);
-        }
+    this.commitTx = this.db.transaction((rows: readonly Row[], projection: string, position: bigint) => {
+      for (const [collection, id, doc, last] of rows) {
+        if (doc === null) this.deleteStmt.run(collection, id);
+        else this.upsertStmt.run(collection, id, doc, last);
       }
       this.saveCheckpointStmt.run(this.checkpointName(projection), position);
     });
@@ -129,7 +128,25 @@ export class EmbeddedReadStore implements ReadStore {
     checkpoint: { readonly projection: string; readonly position: bigint },
   ): Promise<void> {
     positionNumber(checkpoint.position);
-    this.commitTx(changes, checkpoint.projection, checkpoint.position);
+    // Serialised before the transaction: the write lock, which a parallel rebuild's other thread
+    // waits for, is held for SQLite's work only.
+    const rows: Row[] = new Array(changes.length);
+    for (let i = 0; i < changes.length; i++) {
+      const { ref, document } = changes[i];
+      const collection = this.collection(ref.collection);
+      if (document === null) {
+        rows[i] = [collection, ref.id, null, null];
+        continue;
+      }
+      if (document._id !== ref.id)
+        throw new Error(`document _id ${document._id} does not match its ref ${documentKey(ref)}`);
+      rows[i] = [collection, ref.id, JSON.stringify(document), document.lastPosition ?? null];
+    }
+    // In key order, the inserts walk the table's B-tree once instead of landing on a random page
+    // each (a rebuild's flush of 50,000 documents into a large file: several times faster). The
+    // sort is stable, so two changes of one document keep their order.
+    if (rows.length > 1) rows.sort(byKey);
+    this.commitTx(rows, checkpoint.projection, checkpoint.position);
   }
 
   async checkpoint(projection: string): Promise<bigint | null> {
@@ -225,6 +242,11 @@ export class EmbeddedReadStore implements ReadStore {
   private checkpointName(projection: string): string {
     return namespaced(this.namespace, projection);
   }
+}
+
+function byKey(a: Row, b: Row): number {
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
 /** The SQL of one field's value; the path is checked, so it is safe inline (and matches the index). */

@@ -1,0 +1,103 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ledgerUpcasters } from '@ledger/events';
+import { ledgerProjections, ReadStore } from '@ledger/projections';
+import { generateHistory } from '../../../../test/support/history-generator';
+import { EmbeddedEventStore } from '../event-store/embedded-event-store';
+import { EmbeddedReadStore } from '../read-store/embedded-read-store';
+import { findAllDocuments } from '../read-store/create-read-store';
+import { rebuild } from './rebuild';
+
+jest.setTimeout(120_000);
+
+/** Every document and checkpoint of the ledger's projections, as stored. */
+async function snapshot(store: ReadStore): Promise<Record<string, unknown>> {
+  const all: Record<string, unknown> = {};
+  for (const projection of ledgerProjections) {
+    all[`checkpoint:${projection.name}`] = await store.checkpoint(projection.name);
+    for (const collection of projection.collections) {
+      const documents = await findAllDocuments(store, collection);
+      all[collection] = documents.sort((a, b) => (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    }
+  }
+  return all;
+}
+
+describe('parallel rebuild on the embedded stores', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-rebuild-parallel-'));
+  const file = join(dir, 'read-models.sqlite');
+  let events: EmbeddedEventStore;
+  const stores: EmbeddedReadStore[] = [];
+  const open = (namespace: string) => {
+    const store = new EmbeddedReadStore({ file, namespace });
+    stores.push(store);
+    return store;
+  };
+
+  beforeAll(async () => {
+    events = new EmbeddedEventStore({ file: join(dir, 'events.sqlite'), upcasters: ledgerUpcasters });
+    await generateHistory(events, { events: 4_000, seed: 5 });
+  });
+  afterAll(async () => {
+    for (const store of stores) await store.close();
+    await events.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes exactly what the rebuild on one thread writes, checkpoints included', async () => {
+    const serial = open('serial');
+    const parallel = open('parallel');
+    const one = await rebuild(events, ledgerProjections, serial, { parallel: false });
+    const two = await rebuild(events, ledgerProjections, parallel, { parallel: true, batchSize: 300 });
+    expect(one.threads).toBe(1);
+    expect(two.threads).toBe(2);
+    expect(two.events).toBe(one.events);
+    expect(two.position).toBe(await events.headPosition());
+    expect(two.applied).toEqual(one.applied);
+    expect(two.written).toEqual(one.written);
+    expect(await snapshot(parallel)).toEqual(await snapshot(serial));
+  });
+
+  it('stops at a position, with the shares given', async () => {
+    const cut = (await events.headPosition()) / 2n;
+    const serial = open('serial_cut');
+    const parallel = open('parallel_cut');
+    await rebuild(events, ledgerProjections, serial, { parallel: false, toPosition: cut });
+    const two = await rebuild(events, ledgerProjections, parallel, {
+      parallel: true,
+      toPosition: cut,
+      shares: [['balances'], ['approvals', 'payments', 'risk', 'reconciliation']],
+    });
+    expect(two.position).toBe(cut);
+    expect(await parallel.checkpoint('balances')).toBe(cut);
+    expect(await snapshot(parallel)).toEqual(await snapshot(serial));
+  });
+
+  it('reports progress up to the last position', async () => {
+    const seen: Array<bigint | null> = [];
+    const result = await rebuild(events, ledgerProjections, open('progress'), {
+      parallel: true,
+      batchSize: 500,
+      onProgress: (p) => seen.push(p.position),
+    });
+    expect(seen.length).toBeGreaterThan(1);
+    expect([...seen].sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0))).toEqual(seen);
+    expect(seen[seen.length - 1]).toBe(result.position);
+  });
+
+  it('says why it cannot when told to run in parallel', async () => {
+    const memory = new EmbeddedReadStore({ file: ':memory:' });
+    stores.push(memory);
+    await expect(rebuild(events, ledgerProjections, memory, { parallel: true })).rejects.toThrow(
+      /cannot rebuild in parallel: an in-memory read store/,
+    );
+    await expect(
+      rebuild(events, ledgerProjections, open('until'), { parallel: true, until: () => false }),
+    ).rejects.toThrow(/cannot rebuild in parallel: a bound by predicate/);
+    const foreign = { ...ledgerProjections[0], name: 'copy' };
+    await expect(rebuild(events, [foreign], open('foreign'), { parallel: true })).rejects.toThrow(
+      /projection copy is not one of the ledger's/,
+    );
+  });
+});

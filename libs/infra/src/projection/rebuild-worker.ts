@@ -1,0 +1,114 @@
+/**
+ * A helper thread of a parallel rebuild (see rebuild-parallel.ts): rebuilds its share of the ledger's
+ * projections from the embedded log into the embedded read store, through connections of its own.
+ * It reads only the event types its projections handle, up to the bound the main thread chose.
+ */
+import { performance } from 'node:perf_hooks';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ledgerUpcasters, RecordedEvent } from '@ledger/events';
+import { ledgerProjections, Projection } from '@ledger/projections';
+import { EmbeddedEventStore } from '../event-store/embedded-event-store';
+import { EmbeddedReadStore, EmbeddedReadStoreOptions } from '../read-store/embedded-read-store';
+import { RebuildLimits, RebuildRuns } from './rebuild-runs';
+
+/** What the main thread hands a helper (plain data: it crosses threads). */
+export interface RebuildWorkerData {
+  readonly eventLog: string;
+  /** Read through `ledgerUpcasters` (the main thread's log is), or through none. */
+  readonly upcast: boolean;
+  readonly readStore: EmbeddedReadStoreOptions;
+  /** Names of projections in `ledgerProjections`. */
+  readonly projections: readonly string[];
+  /** Position of the last event to apply (decimal), null if there is none. */
+  readonly last: string | null;
+  readonly batchSize: number;
+  readonly limits: RebuildLimits;
+}
+
+export type RebuildWorkerMessage =
+  /** Every event up to `position` is applied (not necessarily written). */
+  | { readonly kind: 'progress'; readonly position: string }
+  | {
+      readonly kind: 'done';
+      readonly applied: Record<string, number>;
+      readonly written: Record<string, number>;
+    }
+  | { readonly kind: 'failed'; readonly message: string; readonly stack?: string };
+
+type Done = Extract<RebuildWorkerMessage, { kind: 'done' }>;
+
+const PROGRESS_EVERY_MS = 100;
+
+async function work(data: RebuildWorkerData, report: (message: RebuildWorkerMessage) => void): Promise<Done> {
+  const projections = data.projections.map((name) => {
+    const found = ledgerProjections.find((p) => p.name === name);
+    if (found === undefined) throw new Error(`no ledger projection named ${name}`);
+    return found;
+  });
+  const events = new EmbeddedEventStore({
+    file: data.eventLog,
+    readOnly: true,
+    ...(data.upcast ? { upcasters: ledgerUpcasters } : {}),
+  });
+  const store = new EmbeddedReadStore(data.readStore);
+  try {
+    const runs = new RebuildRuns(projections, store, data.limits);
+    const last = data.last === null ? null : BigInt(data.last);
+    if (last !== null) await project(events, runs, last, handledTypes(projections), data.batchSize, report);
+    await runs.finish(last);
+    if (last !== null) report({ kind: 'progress', position: String(last) });
+    return { kind: 'done', applied: runs.applied(), written: runs.written() };
+  } finally {
+    await store.close();
+    // Its writer thread never wrote: the answer need not wait for it to wind down.
+    void events.close();
+  }
+}
+
+/** Applies the events its projections handle, up to `last`, in pages of `batchSize`. */
+async function project(
+  events: EmbeddedEventStore,
+  runs: RebuildRuns,
+  last: bigint,
+  types: string[],
+  batchSize: number,
+  report: (message: RebuildWorkerMessage) => void,
+): Promise<void> {
+  const bound = Number(last);
+  const filter = { eventTypePrefixes: types };
+  let reported = performance.now();
+  let after = -1;
+  while (after < bound) {
+    const page = events.page(after, batchSize, filter);
+    let batch: RecordedEvent[] = page.events;
+    if (batch.length > 0 && batch[batch.length - 1].position > last)
+      batch = batch.filter((event) => event.position <= last);
+    const scanned = Math.min(page.scannedTo, bound);
+    if (batch.length > 0) await runs.project(batch, BigInt(scanned));
+    if (performance.now() - reported >= PROGRESS_EVERY_MS) {
+      report({ kind: 'progress', position: String(scanned) });
+      reported = performance.now();
+    }
+    if (page.exhausted || page.scannedTo === after) return;
+    after = page.scannedTo;
+  }
+}
+
+/** Exact type names as prefixes: a longer name they also match is dropped by the projection's `handles`. */
+function handledTypes(projections: readonly Projection[]): string[] {
+  return [...new Set(projections.flatMap((p) => p.handles))];
+}
+
+if (parentPort !== null) {
+  const port = parentPort;
+  // Done is reported once its connections are closed.
+  work(workerData as RebuildWorkerData, (message) => port.postMessage(message)).then(
+    (done) => port.postMessage(done),
+    (error: Error) =>
+      port.postMessage({
+        kind: 'failed',
+        message: error.message,
+        stack: error.stack,
+      } satisfies RebuildWorkerMessage),
+  );
+}
