@@ -164,6 +164,8 @@ async function run(
         while (limit !== undefined && outstanding.size + reserved >= limit) {
           await new Promise((r) => setTimeout(r, 5));
         }
+        // Another lane may have taken the last batch while this one waited.
+        if (next >= BATCHES) break;
         reserved += 1;
         const index = next++;
         const claimIds = claims.slice(index * BATCH_SIZE, (index + 1) * BATCH_SIZE);

@@ -53,7 +53,7 @@ export class ProjectorThread {
       const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
       this.send({ kind: 'stop' });
       // The thread commits its last batch and checkpoints, then exits; never wait on it forever.
-      const timer = setTimeout(() => void worker.terminate(), 10_000);
+      const timer = setTimeout(() => void worker.terminate(), 30_000);
       await exited;
       clearTimeout(timer);
     }
