@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { DocumentChange, ReadModelDocument } from '@ledger/projections';
 import { readStoreContract } from '../../../../test/contracts/read-store.contract';
 import { createReadStore } from './create-read-store';
 import { databaseName, MongoReadStore } from './mongo-read-store';
@@ -30,8 +32,8 @@ if (url || docker) {
   let stopContainer: (() => Promise<unknown>) | undefined;
   let containerUrl: string | undefined;
   afterAll(async () => stopContainer?.());
-  readStoreContract(url ? `MongoDB at ${url}` : 'MongoDB (testcontainers mongo:7)', async ({ namespace }) => {
-    if (url) return new MongoReadStore({ url, namespace });
+  const serverUrl = async (): Promise<string> => {
+    if (url) return url;
     if (!containerUrl) {
       const { GenericContainer, Wait } = await import('testcontainers');
       const container = await new GenericContainer('mongo:7')
@@ -41,7 +43,39 @@ if (url || docker) {
       stopContainer = () => container.stop();
       containerUrl = `mongodb://${container.getHost()}:${container.getMappedPort(27017)}/ledger_test`;
     }
-    return new MongoReadStore({ url: containerUrl, namespace });
+    return containerUrl;
+  };
+  readStoreContract(url ? `MongoDB at ${url}` : 'MongoDB (testcontainers mongo:7)', async ({ namespace }) => {
+    return new MongoReadStore({ url: await serverUrl(), namespace });
+  });
+
+  describe('MongoDB read store: inserts in several commands at once', () => {
+    const namespace = `t${randomUUID().replace(/-/g, '').slice(0, 12)}_ins`;
+    let store: MongoReadStore;
+    const doc = (id: string, n: number): ReadModelDocument => ({ _id: id, lastPosition: n, n });
+    const created = (collection: string, docs: ReadModelDocument[]): DocumentChange[] =>
+      docs.map((document) => ({ ref: { collection, id: document._id }, document, created: true }));
+
+    beforeAll(async () => {
+      // Commands of two documents, two at a time: a commit of a dozen documents takes several rounds.
+      store = new MongoReadStore({ url: await serverUrl(), namespace, insertChunk: 2, insertConcurrency: 2 });
+    });
+    afterAll(async () => {
+      await store.reset('ins', ['many']);
+      await store.close();
+    });
+
+    it('writes every document, replacing the ones wrongly believed new, then the checkpoint', async () => {
+      await store.commit(created('many', [doc('d03', 1), doc('d08', 1)]), {
+        projection: 'ins',
+        position: 1n,
+      });
+      const docs = Array.from({ length: 12 }, (_, i) => doc(`d${String(i).padStart(2, '0')}`, 2));
+      // d03 and d08 exist: their inserts fail with a duplicate key, in different commands.
+      await store.commit(created('many', docs), { projection: 'ins', position: 2n });
+      expect((await store.find('many', { limit: 100 })).items).toEqual(docs);
+      expect(await store.checkpoint('ins')).toBe(2n);
+    });
   });
 } else {
   const reason =

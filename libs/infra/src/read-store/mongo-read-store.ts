@@ -1,4 +1,13 @@
-import { AnyBulkWriteOperation, Db, Document, Filter, MongoBulkWriteError, MongoClient, Sort } from 'mongodb';
+import {
+  AnyBulkWriteOperation,
+  Collection,
+  Db,
+  Document,
+  Filter,
+  MongoBulkWriteError,
+  MongoClient,
+  Sort,
+} from 'mongodb';
 import { AdapterHealth } from '@ledger/events';
 import {
   DocumentChange,
@@ -33,6 +42,14 @@ export interface MongoReadStoreOptions {
    * of an update or delete command until the command ends, and has 100: a bigger command waits forever.
    */
   readonly writeChunk?: number;
+  /** Documents per insert command (default 1,000). */
+  readonly insertChunk?: number;
+  /**
+   * Insert commands in flight at once, over all commits of this store (default 4). FerretDB decodes
+   * and converts a command's documents (most of its cost) on the command's own core, and only its
+   * SQLite insert holds the database's write lock, so commands in flight keep both cores busy.
+   */
+  readonly insertConcurrency?: number;
 }
 
 interface CheckpointDocument {
@@ -41,7 +58,6 @@ interface CheckpointDocument {
 }
 
 const LOAD_CHUNK = 1000;
-const INSERT_CHUNK = 1000;
 const DUPLICATE_KEY = 11000;
 /** Bounds the memory spent remembering which documents are known not to exist. */
 const MAX_TRACKED = 1_000_000;
@@ -51,8 +67,9 @@ const MAX_TRACKED = 1_000_000;
  * documents stored as they are (money as decimal strings, positions and counts as JS numbers, never
  * Decimal128), checkpoints in `checkpoints`.
  *
- * A commit is one ordered bulk write per collection, then the checkpoint: no transactions (FerretDB
- * v1 has none). A crash between them leaves documents ahead of the checkpoint; the projector skips
+ * A commit writes one collection after another, then the checkpoint: no transactions (FerretDB v1
+ * has none). Within a collection, documents are inserted by several commands at once (see
+ * `insertConcurrency`); the rest go in ordered bulk writes. A crash between them leaves documents ahead of the checkpoint; the projector skips
  * redelivered events by each document's `lastPosition`, so nothing counts twice. No `$inc` either:
  * the projector computes whole documents and is the only writer of its projection's collections.
  *
@@ -60,12 +77,16 @@ const MAX_TRACKED = 1_000_000;
  * store and never given them since) are inserted rather than upserted: on FerretDB an insert costs
  * a fraction of an upsert, which looks the document up first. If the guess was wrong, the insert fails
  * with a duplicate key and that document is replaced instead, so the guess only ever costs time.
+ * On FerretDB v1 (SQLite) the gap is wide: no lookup by `_id` uses its index, so every replace,
+ * delete and load reads the whole collection, while an insert costs the same at any size.
  */
 export class MongoReadStore implements ReadStore {
   private readonly client: MongoClient;
   private readonly db: Db;
   private readonly namespace?: string;
   private readonly writeChunk: number;
+  private readonly insertChunk: number;
+  private readonly inserts: Limiter;
   private readonly indexed = new Set<string>();
   /** Full collection names mapped to the ids written since this store reset them. */
   private readonly resetHere = new Map<string, Set<string>>();
@@ -77,6 +98,8 @@ export class MongoReadStore implements ReadStore {
     if (options.namespace !== undefined) checkName('namespace', options.namespace);
     this.namespace = options.namespace;
     this.writeChunk = options.writeChunk ?? 50;
+    this.insertChunk = options.insertChunk ?? 1000;
+    this.inserts = new Limiter(options.insertConcurrency ?? 4);
     this.client = new MongoClient(options.url, { ignoreUndefined: true });
     this.db = this.client.db(databaseName(options.url));
   }
@@ -143,18 +166,8 @@ export class MongoReadStore implements ReadStore {
       else others.push(change);
     }
 
-    for (let i = 0; i < inserts.length; i += INSERT_CHUNK) {
-      const chunk = inserts.slice(i, i + INSERT_CHUNK);
-      const duplicates = await insertNew(
-        collection.bulkWrite(
-          chunk.map((document) => ({ insertOne: { document } })),
-          { ordered: false },
-        ),
-        chunk,
-      );
-      for (const document of duplicates)
-        others.push({ ref: { collection: name, id: document._id }, document });
-    }
+    for (const document of await this.insertAll(collection, inserts))
+      others.push({ ref: { collection: name, id: document._id }, document });
 
     for (let i = 0; i < others.length; i += this.writeChunk) {
       const ops: AnyBulkWriteOperation<ReadModelDocument>[] = others
@@ -183,6 +196,41 @@ export class MongoReadStore implements ReadStore {
         if (fresh) this.track(() => fresh.add(ref.id));
       }
     }
+  }
+
+  /**
+   * Inserts documents believed new, in commands of `insertChunk` run through the store's limiter,
+   * and returns those that existed after all (duplicate key). Every command has ended when it returns
+   * or throws; none starts after one failed.
+   */
+  private async insertAll(
+    collection: Collection<ReadModelDocument>,
+    documents: ReadModelDocument[],
+  ): Promise<ReadModelDocument[]> {
+    let failed = false;
+    const commands: Promise<ReadModelDocument[]>[] = [];
+    for (let i = 0; i < documents.length; i += this.insertChunk) {
+      const chunk = documents.slice(i, i + this.insertChunk);
+      commands.push(
+        this.inserts.run(async () => {
+          if (failed) return [];
+          const write = collection.bulkWrite(
+            chunk.map((document) => ({ insertOne: { document } })),
+            { ordered: false },
+          );
+          return insertNew(write, chunk).catch((error: unknown) => {
+            failed = true;
+            throw error;
+          });
+        }),
+      );
+    }
+    const duplicates: ReadModelDocument[] = [];
+    for (const result of await Promise.allSettled(commands)) {
+      if (result.status === 'rejected') throw result.reason;
+      duplicates.push(...result.value);
+    }
+    return duplicates;
   }
 
   async checkpoint(projection: string): Promise<bigint | null> {
@@ -287,6 +335,30 @@ export class MongoReadStore implements ReadStore {
     this.missing.clear();
     this.resetHere.clear();
     this.tracked = 0;
+  }
+}
+
+/** Runs at most `max` tasks at once; the others wait their turn, in order. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly max: number) {
+    if (!Number.isInteger(max) || max < 1)
+      throw new RangeError(`concurrency must be a positive integer: ${max}`);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.max) this.active += 1;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // A waiting task takes over this slot; otherwise it is free.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active -= 1;
+    }
   }
 }
 
