@@ -40,13 +40,15 @@ export class DocumentCache {
     return this.docs.size;
   }
 
-  /** Forgets the oldest documents beyond `max` (they must all be stored by now). */
-  trim(max: number): void {
+  /** Forgets the oldest documents beyond `max`, but those `keep` names (all others must be stored by now). */
+  trim(max: number, keep?: (key: string) => boolean): void {
     if (this.docs.size <= max) return;
     let drop = this.docs.size - max;
     for (const k of this.docs.keys()) {
-      if (drop-- <= 0) break;
+      if (drop <= 0) break;
+      if (keep?.(k)) continue;
       this.docs.delete(k);
+      drop--;
     }
     this.complete = false;
   }

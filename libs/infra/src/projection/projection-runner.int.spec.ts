@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RecordedEvent } from '@ledger/events';
 import { Projection, ReadModelDocument } from '@ledger/projections';
-import { testEvent } from '../../../../test/support/events';
+import { collect, testEvent } from '../../../../test/support/events';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
 import { ProjectionRunner } from './projection-runner';
@@ -164,9 +165,56 @@ describe('rebuild', () => {
     expect(await replay.get('counts', 's-0')).toMatchObject({ count: 4 });
     expect(await replay.checkpoint('counter')).toBe(10n);
 
-    await rebuild(events, [counter], replay, { until: (e) => e.position > 4n, cacheSize: 1 });
+    await rebuild(events, [counter], replay, {
+      until: (e) => e.position > 4n,
+      cacheSize: 1,
+      flushDocuments: 2,
+    });
     expect(await replay.get('counts', 's-0')).toMatchObject({ count: 2, positions: [1, 4] });
     await replay.close();
     await events.close();
   });
+
+  it('writes documents once they are cold and holds the hot ones back, its checkpoints never ahead of what is stored', async () => {
+    const { events } = fresh();
+    // Thirty streams each written twice in a row and then never again (cold), one written throughout (hot).
+    const append = (stream: string) =>
+      events.appendToStream(stream, [testEvent('Counted')], { expectedRevision: 'any' });
+    for (let k = 0; k < 30; k++) {
+      await append(`cold-${k}`);
+      await append(`cold-${k}`);
+      await append('hot');
+    }
+    for (let i = 0; i < 30; i++) await append('hot');
+    const log = await collect(events.readAll());
+    const store = new EmbeddedReadStore({ file: join(dir, `cold-${n}.sqlite`), namespace: 'cold' });
+    const stored = new Map<string, number>();
+    const commits: Array<{ ids: string[]; checkpoint: bigint }> = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (changes, checkpoint) => {
+      await commit(changes, checkpoint);
+      for (const { ref, document } of changes) stored.set(ref.id, document!.count as number);
+      commits.push({ ids: changes.map((c) => c.ref.id), checkpoint: checkpoint.position });
+      // Every event up to the checkpoint is in what is stored by now.
+      for (const [stream, count] of countsUpTo(log, checkpoint.position))
+        expect(stored.get(stream) ?? 0).toBeGreaterThanOrEqual(count);
+    };
+    await rebuild(events, [counter], store, { batchSize: 3, flushDocuments: 8, coldAfterEvents: 6 });
+    // The cold streams were written once each, the hot one at the end only.
+    const writes = commits.flatMap((c) => c.ids);
+    for (let k = 0; k < 30; k++) expect(writes.filter((id) => id === `cold-${k}`)).toHaveLength(1);
+    expect(writes.filter((id) => id === 'hot')).toHaveLength(1);
+    expect(commits.length).toBeGreaterThan(1);
+    expect(commits.slice(0, -1).every((c) => c.checkpoint < log[log.length - 1].position)).toBe(true);
+    expect(await store.get('counts', 'hot')).toMatchObject({ count: 60 });
+    expect(await store.checkpoint('counter')).toBe(log[log.length - 1].position);
+    await store.close();
+    await events.close();
+  });
 });
+
+function countsUpTo(log: readonly RecordedEvent[], position: bigint): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const e of log) if (e.position <= position) counts.set(e.streamId, (counts.get(e.streamId) ?? 0) + 1);
+  return counts;
+}

@@ -22,6 +22,11 @@ export interface RebuildOptions {
   /** Documents kept in memory per projection (default 200,000); beyond it, they are loaded back. */
   readonly cacheSize?: number;
   /**
+   * A flush writes the documents unchanged for this many events (default 20,000) and holds back the
+   * rest, unless they are most of them (see RebuildLimits).
+   */
+  readonly coldAfterEvents?: number;
+  /**
    * Rebuild on helper threads, each with its share of the projections (see rebuild-parallel.ts):
    * embedded log and read store in files, ledger projections, no `until`. `auto` (default) does when
    * the log holds at least 20,000 events; `true` insists, and fails saying why it cannot.
@@ -70,6 +75,7 @@ export async function rebuild(
   const limits: RebuildLimits = {
     flushDocuments,
     cacheSize: Math.max(options.cacheSize ?? 200_000, flushDocuments),
+    ...(options.coldAfterEvents !== undefined ? { coldAfterEvents: options.coldAfterEvents } : {}),
   };
   const started = performance.now();
   const plan = await parallelPlan(eventStore, projections, store, options);
