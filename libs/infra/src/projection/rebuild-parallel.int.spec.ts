@@ -81,7 +81,8 @@ describe('parallel rebuild on the embedded stores', () => {
       batchSize: 500,
       onProgress: (p) => seen.push(p.position),
     });
-    expect(seen.length).toBeGreaterThan(1);
+    // Reported every 100 ms and at the end: how many times depends on the machine, at least once.
+    expect(seen.length).toBeGreaterThan(0);
     expect([...seen].sort((a, b) => (a! < b! ? -1 : a! > b! ? 1 : 0))).toEqual(seen);
     expect(seen[seen.length - 1]).toBe(result.position);
   });
