@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EmbeddedEventStore, startModuleWorker } from '@ledger/infra';
+import { EmbeddedEventStore, PositionWaiters, startModuleWorker } from '@ledger/infra';
 import { FromProjectorThread, ToProjectorThread } from './projector-thread.messages';
 
 export interface ProjectorThreadOptions {
@@ -13,13 +13,6 @@ export interface ProjectorThreadOptions {
   readonly restartDelayMs?: number;
 }
 
-interface Waiter {
-  readonly projection: string;
-  readonly position: bigint;
-  readonly resolve: (reached: boolean) => void;
-  readonly timer: NodeJS.Timeout;
-}
-
 /**
  * The embedded projector on a thread of its own: projecting (decoding every event five times, writing
  * documents, serialising them) then no longer holds up the command API, the bank connector and queries
@@ -29,7 +22,9 @@ interface Waiter {
 export class ProjectorThread {
   private worker?: Worker;
   private readonly positions = new Map<string, bigint>();
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new PositionWaiters<string>(
+    (projection, position) => this.position(projection) >= position,
+  );
   private unsubscribe?: () => void;
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
@@ -57,11 +52,7 @@ export class ProjectorThread {
       await exited;
       clearTimeout(timer);
     }
-    for (const waiter of this.waiters) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(this.position(waiter.projection) >= waiter.position);
-    }
-    this.waiters.clear();
+    this.waiters.settleAll();
   }
 
   position(projection: string): bigint {
@@ -69,19 +60,7 @@ export class ProjectorThread {
   }
 
   waitFor(projection: string, position: bigint, timeoutMs: number): Promise<boolean> {
-    if (this.position(projection) >= position) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter: Waiter = {
-        projection,
-        position,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          resolve(false);
-        }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(projection, position, timeoutMs);
   }
 
   private launch(): Promise<void> {
@@ -133,12 +112,7 @@ export class ProjectorThread {
   private advance(projection: string, position: bigint): void {
     if (position <= this.position(projection)) return;
     this.positions.set(projection, position);
-    for (const waiter of this.waiters) {
-      if (waiter.projection !== projection || position < waiter.position) continue;
-      clearTimeout(waiter.timer);
-      this.waiters.delete(waiter);
-      waiter.resolve(true);
-    }
+    this.waiters.notify();
   }
 
   private send(message: ToProjectorThread): void {

@@ -1,3 +1,4 @@
 export * from './project-batch';
 export * from './projection-runner';
 export * from './rebuild';
+export * from './position-waiters';

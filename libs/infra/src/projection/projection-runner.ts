@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { AllSubscription, EventStore, RecordedEvent } from '@ledger/events';
 import { Projection, ReadStore } from '@ledger/projections';
+import { PositionWaiters } from './position-waiters';
 import { DocumentCache, projectBatch } from './project-batch';
 
 export interface ProjectionRunnerOptions {
@@ -56,11 +57,7 @@ const TIMEOUT = Symbol('timeout');
  */
 export class ProjectionRunner {
   private readonly loops: ProjectionLoop[];
-  private readonly waiters = new Set<{
-    position: bigint;
-    resolve: (ok: boolean) => void;
-    timer: NodeJS.Timeout;
-  }>();
+  private readonly waiters = new PositionWaiters<null>((_, position) => this.reached(position));
   private started = false;
 
   constructor(private readonly options: ProjectionRunnerOptions) {
@@ -82,11 +79,7 @@ export class ProjectionRunner {
   /** Stops taking events, lets the batch in flight commit, stores the last checkpoints. */
   async stop(): Promise<void> {
     await Promise.all(this.loops.map((loop) => loop.stop()));
-    for (const waiter of this.waiters) {
-      clearTimeout(waiter.timer);
-      waiter.resolve(this.reached(waiter.position));
-    }
-    this.waiters.clear();
+    this.waiters.settleAll();
   }
 
   position(projection: string): bigint | null {
@@ -100,18 +93,7 @@ export class ProjectionRunner {
    * the position an append returned), false if that takes longer than `timeoutMs`.
    */
   waitFor(position: bigint, timeoutMs: number): Promise<boolean> {
-    if (this.reached(position)) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = {
-        position,
-        resolve,
-        timer: setTimeout(() => {
-          this.waiters.delete(waiter);
-          resolve(false);
-        }, timeoutMs),
-      };
-      this.waiters.add(waiter);
-    });
+    return this.waiters.wait(null, position, timeoutMs);
   }
 
   stats(): ProjectionStats[] {
@@ -134,12 +116,7 @@ export class ProjectionRunner {
   }
 
   private notify(): void {
-    for (const waiter of this.waiters) {
-      if (!this.reached(waiter.position)) continue;
-      clearTimeout(waiter.timer);
-      this.waiters.delete(waiter);
-      waiter.resolve(true);
-    }
+    this.waiters.notify();
   }
 }
 

@@ -1,6 +1,6 @@
 import { Iso20022Error } from '../iso20022.error';
 import { Iso20022MessageType } from '../messages';
-import { readXml, XmlElement } from './xml-reader';
+import { isXmlCodePoint, readXml, XmlElement } from './xml-reader';
 import { writeXmlDocument, XmlBody, XmlLayout } from './xml-writer';
 
 export { XmlElement } from './xml-reader';
@@ -151,24 +151,13 @@ function decodeEntities(raw: string): string {
     if (!whole.endsWith(';')) throw malformedEntity(whole);
     if (name.startsWith('#')) {
       const codePoint = name[1] === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      if (!isXmlChar(codePoint)) throw malformedEntity(whole);
+      if (!isXmlCodePoint(codePoint)) throw malformedEntity(whole);
       return String.fromCodePoint(codePoint);
     }
     const value = NAMED[name];
     if (value === undefined) throw malformedEntity(whole);
     return value;
   });
-}
-
-function isXmlChar(codePoint: number): boolean {
-  return (
-    codePoint === 0x9 ||
-    codePoint === 0xa ||
-    codePoint === 0xd ||
-    (codePoint >= 0x20 && codePoint <= 0xd7ff) ||
-    (codePoint >= 0xe000 && codePoint <= 0xfffd) ||
-    (codePoint >= 0x10000 && codePoint <= 0x10ffff)
-  );
 }
 
 function malformedEntity(entity: string): Iso20022Error {

@@ -457,7 +457,8 @@ function endOfName(xml: string, from: number): number {
   }
 }
 
-function isXmlCodePoint(codePoint: number): boolean {
+/** A code point XML 1.0 allows in a document (the `Char` production). */
+export function isXmlCodePoint(codePoint: number): boolean {
   return (
     codePoint === 0x9 ||
     codePoint === 0xa ||
