@@ -31,6 +31,7 @@ export class ProjectorService implements ProjectionProgress, OnApplicationBootst
     ) {
       this.thread = new ProjectorThread({
         events,
+        readStore,
         onError,
         onExit: (error) => this.logger.error({ msg: 'projector thread stopped; starting it again', error }),
       });

@@ -21,16 +21,16 @@ describe('ProjectorThread', () => {
   let events: EmbeddedEventStore;
   let thread: ProjectorThread;
   const exits: string[] = [];
-  const previousDataDir = process.env.LEDGER_DATA_DIR;
+  let reads: EmbeddedReadStore;
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'projector-thread-'));
-    // The thread opens the stores the app would: those under LEDGER_DATA_DIR.
-    process.env.LEDGER_DATA_DIR = dir;
+    reads = new EmbeddedReadStore({ file: join(dir, 'read-models.sqlite') });
     events = new EmbeddedEventStore({ file: join(dir, 'events.sqlite'), upcasters: ledgerUpcasters });
     exits.length = 0;
     thread = new ProjectorThread({
       events,
+      readStore: reads,
       onError: (projection, error) => exits.push(`${projection}: ${error}`),
       onExit: (error) => exits.push(error),
       restartDelayMs: 50,
@@ -39,7 +39,7 @@ describe('ProjectorThread', () => {
   afterEach(async () => {
     await thread.stop();
     await events.close();
-    process.env.LEDGER_DATA_DIR = previousDataDir;
+    await reads.close();
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,3 +1,10 @@
+/** The stores the thread opens: the same files as the process that starts it, never chosen from the environment. */
+export interface ProjectorThreadData {
+  readonly eventsFile: string;
+  readonly readModelsFile: string;
+  readonly namespace?: string;
+}
+
 /** What the projector thread and the process that hosts it tell each other (positions as decimal strings). */
 export type ToProjectorThread =
   { readonly kind: 'appended'; readonly head: string } | { readonly kind: 'stop' };

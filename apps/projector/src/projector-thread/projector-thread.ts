@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EmbeddedEventStore, PositionWaiters, startModuleWorker } from '@ledger/infra';
-import { FromProjectorThread, ToProjectorThread } from './projector-thread.messages';
+import { EmbeddedEventStore, EmbeddedReadStore, PositionWaiters, startModuleWorker } from '@ledger/infra';
+import { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-thread.messages';
 
 export interface ProjectorThreadOptions {
   /** The store this process appends through: each of its commits is relayed to the thread. */
   readonly events: EmbeddedEventStore;
+  /** The read store the thread writes (it opens its own connection to the same file). */
+  readonly readStore: EmbeddedReadStore;
   readonly onError: (projection: string, error: string) => void;
   /** The thread died (it is started again after `restartDelayMs`). */
   readonly onExit: (error: string) => void;
@@ -64,7 +66,14 @@ export class ProjectorThread {
   }
 
   private launch(): Promise<void> {
-    const worker = startModuleWorker(join(__dirname, 'projector.thread'), null);
+    const data: ProjectorThreadData = {
+      eventsFile: this.options.events.file,
+      readModelsFile: this.options.readStore.file,
+      ...(this.options.readStore.namespace !== undefined
+        ? { namespace: this.options.readStore.namespace }
+        : {}),
+    };
+    const worker = startModuleWorker(join(__dirname, 'projector.thread'), data);
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {
       let started = false;

@@ -1,8 +1,8 @@
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { ledgerUpcasters } from '@ledger/events';
 import { ledgerProjections } from '@ledger/projections';
-import { createEventStore, createReadStore, EmbeddedEventStore, ProjectionRunner } from '@ledger/infra';
-import { FromProjectorThread, ToProjectorThread } from './projector-thread.messages';
+import { EmbeddedEventStore, EmbeddedReadStore, ProjectionRunner } from '@ledger/infra';
+import { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-thread.messages';
 
 /**
  * The projector thread's body: the same ProjectionRunner the projector runs in process, over its own
@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('projector.thread runs in a worker thread');
   const post = (message: FromProjectorThread) => port.postMessage(message);
-  const events = createEventStore(process.env, ledgerUpcasters, { readOnly: true });
-  const readStore = createReadStore(process.env);
+  const { eventsFile, readModelsFile, namespace } = workerData as ProjectorThreadData;
+  const events = new EmbeddedEventStore({ file: eventsFile, upcasters: ledgerUpcasters, readOnly: true });
+  const readStore = new EmbeddedReadStore({ file: readModelsFile, namespace });
   const runner = new ProjectionRunner({
     eventStore: events,
     readStore,
@@ -24,8 +25,7 @@ async function main(): Promise<void> {
     onError: (projection, error) => post({ kind: 'failed', projection, error: String(error) }),
   });
   port.on('message', (message: ToProjectorThread) => {
-    if (message.kind === 'appended' && events instanceof EmbeddedEventStore)
-      events.notifyAppended(BigInt(message.head));
+    if (message.kind === 'appended') events.notifyAppended(BigInt(message.head));
     if (message.kind === 'stop') {
       void (async () => {
         await runner.stop();
