@@ -9,7 +9,7 @@ export interface ProjectorThreadOptions {
   /** The read store the thread writes (it opens its own connection to the same file). */
   readonly readStore: EmbeddedReadStore;
   readonly onError: (projection: string, error: string) => void;
-  /** The thread died (it is started again after `restartDelayMs`). */
+  /** The thread died or could not start again (it is started again after `restartDelayMs`, doubling). */
   readonly onExit: (error: string) => void;
   /** Default 1 s. */
   readonly restartDelayMs?: number;
@@ -110,12 +110,20 @@ export class ProjectorThread {
         if (!started) return reject(new Error(`the projector thread exited with ${code} before it started`));
         if (this.stopping) return;
         this.options.onExit(fatal ?? `exited with code ${code}`);
-        this.restartTimer = setTimeout(
-          () => void this.launch().catch((error: unknown) => this.options.onExit(String(error))),
-          this.options.restartDelayMs ?? 1000,
-        );
+        this.restartLater(this.options.restartDelayMs ?? 1000);
       });
     });
+  }
+
+  /** Starts the thread again after `delayMs`; a start that fails is tried again, waiting twice as long. */
+  private restartLater(delayMs: number): void {
+    if (this.stopping) return;
+    this.restartTimer = setTimeout(() => {
+      this.launch().catch((error: unknown) => {
+        this.options.onExit(String(error));
+        this.restartLater(Math.min(delayMs * 2, 30_000));
+      });
+    }, delayMs);
   }
 
   private advance(projection: string, position: bigint): void {

@@ -44,3 +44,44 @@ export function describeError(error: unknown): string {
   }
   return String(error);
 }
+
+/**
+ * Hands one message to a handler until it succeeds: at-least-once delivery in order, never skipping a
+ * message. After each failure it logs, pauses (`retryDelay`) and, unless `stopped()` says the consumer
+ * is going or lost the partition, tries again. Resolves false when it gave up: the message stays
+ * uncommitted and is delivered again wherever the partition is consumed next.
+ */
+export async function deliverUntilHandled(
+  handle: () => Promise<void>,
+  options: {
+    readonly initialDelayMs: number;
+    readonly maxDelayMs: number;
+    readonly logger: BusLogger;
+    /** Logged with each failure: group, topic, partition, offset. */
+    readonly context: Record<string, unknown>;
+    readonly pause: (ms: number) => Promise<void>;
+    readonly stopped: () => boolean;
+    /** Between attempts, e.g. a Kafka heartbeat (throws if the group is rebalancing). */
+    readonly beforeRetry?: () => Promise<void>;
+  },
+): Promise<boolean> {
+  for (let failures = 0; ;) {
+    if (options.stopped()) return false;
+    try {
+      await handle();
+      return true;
+    } catch (error) {
+      failures += 1;
+      const delay = retryDelay(failures, options.initialDelayMs, options.maxDelayMs);
+      options.logger.warn('message handler failed; delivering the message again', {
+        ...options.context,
+        failures,
+        retryInMs: delay,
+        error: describeError(error),
+      });
+      await options.pause(delay);
+      if (options.stopped()) return false;
+      await options.beforeRetry?.();
+    }
+  }
+}

@@ -11,7 +11,7 @@ import {
   SubscribeOptions,
   TopicSpec,
 } from '@ledger/events';
-import { BusLogger, describeError, nestBusLogger, pause, retryDelay } from './bus-logger';
+import { BusLogger, deliverUntilHandled, describeError, nestBusLogger, pause } from './bus-logger';
 import { partitionForKey } from './key-partitioner';
 
 export interface EmbeddedMessageBusOptions {
@@ -714,26 +714,20 @@ class PartitionWorker {
         continue;
       }
       for (const message of messages) {
-        for (let failures = 0; ;) {
-          if (this.stopping) return;
-          try {
-            await this.consumer.handler(message);
-            break;
-          } catch (error) {
-            failures += 1;
-            const delay = retryDelay(failures, retryDelayMs, maxRetryDelayMs);
-            bus.logger.warn('message handler failed; delivering the message again', {
-              groupId: this.consumer.groupId,
-              topic: this.topic,
-              partition: this.partition,
-              offset: message.offset,
-              failures,
-              retryInMs: delay,
-              error: describeError(error),
-            });
-            await pause(delay, this.signal);
-          }
-        }
+        const handled = await deliverUntilHandled(() => this.consumer.handler(message), {
+          initialDelayMs: retryDelayMs,
+          maxDelayMs: maxRetryDelayMs,
+          logger: bus.logger,
+          context: {
+            groupId: this.consumer.groupId,
+            topic: this.topic,
+            partition: this.partition,
+            offset: message.offset,
+          },
+          pause: (ms) => pause(ms, this.signal),
+          stopped: () => this.stopping,
+        });
+        if (!handled) return;
         this.next = Number(message.offset) + 1;
         this.consumer.handled(this.topic, this.partition, Number(message.offset));
       }

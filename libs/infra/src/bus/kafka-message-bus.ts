@@ -19,7 +19,7 @@ import {
   SubscribeOptions,
   TopicSpec,
 } from '@ledger/events';
-import { BusLogger, describeError, nestBusLogger, pause, retryDelay } from './bus-logger';
+import { BusLogger, deliverUntilHandled, describeError, nestBusLogger, pause } from './bus-logger';
 
 export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
@@ -282,32 +282,28 @@ class KafkaSubscription {
     for (const raw of batch.messages) {
       if (!isRunning() || isStale() || this.stopping) return;
       const message = toBusMessage(batch.topic, batch.partition, raw);
-      for (let failures = 0; ;) {
-        try {
-          await this.handler(message);
-          break;
-        } catch (error) {
-          failures += 1;
-          const delay = retryDelay(failures, initialDelay, maxDelay);
-          this.logger.warn('message handler failed; delivering the message again', {
-            groupId: this.subscribe.groupId,
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: raw.offset,
-            failures,
-            retryInMs: delay,
-            error: describeError(error),
-          });
+      const handled = await deliverUntilHandled(() => this.handler(message), {
+        initialDelayMs: initialDelay,
+        maxDelayMs: maxDelay,
+        logger: this.logger,
+        context: {
+          groupId: this.subscribe.groupId,
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: raw.offset,
+        },
+        pause: (ms) => {
           const signal = {};
           this.pauses.add(signal);
-          await pause(delay, signal).finally(() => this.pauses.delete(signal));
-          // Stopping, or the partition moved to another member: it stays uncommitted, so it is
-          // delivered again wherever the partition is consumed next.
-          if (!isRunning() || isStale() || this.stopping) return;
-          // Throws if the group is rebalancing, which hands the partition over.
-          await heartbeat();
-        }
-      }
+          return pause(ms, signal).finally(() => this.pauses.delete(signal));
+        },
+        // Stopping, or the partition moved to another member: it stays uncommitted, so it is
+        // delivered again wherever the partition is consumed next.
+        stopped: () => !isRunning() || isStale() || this.stopping !== undefined,
+        // Throws if the group is rebalancing, which hands the partition over.
+        beforeRetry: heartbeat,
+      });
+      if (!handled) return;
       resolveOffset(raw.offset);
       await commitOffsetsIfNecessary();
       await heartbeat();
