@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { Provider } from '@nestjs/common';
-import { loadOrCreateSigningKey } from '@ledger/iso20022';
 import { BANK_CONNECTOR_CONFIG, BankConnectorConfig } from '../config/bank-connector.config';
 import { SandboxBank } from '../sandbox-bank/sandbox-bank';
-import { sandboxBankConfigFromEnv } from '../sandbox-bank/sandbox-bank.config';
+import { openSandboxBank, sandboxBankConfigFromEnv } from '../sandbox-bank/sandbox-bank.config';
 import {
   BANK_TRUST,
   BankTrust,
@@ -37,16 +36,7 @@ export const bankGatewayProviders: Provider[] = [
         SANDBOX_BANK_DATA_DIR: process.env.SANDBOX_BANK_DATA_DIR || join(config.dataDir, 'sandbox-bank'),
         SANDBOX_BANK_TRUSTED_KEYS: JSON.stringify(connectorKey.publicJwk),
       });
-      const bank = await SandboxBank.open({
-        signingKey: await loadOrCreateSigningKey(sandbox.keyFile, sandbox.keyId),
-        trustedConnectorKeys: sandbox.trustedConnectorKeys,
-        timings: sandbox.timings,
-        openingBalances: sandbox.openingBalances,
-        ...(sandbox.defaultOpeningBalance !== undefined
-          ? { defaultOpeningBalance: sandbox.defaultOpeningBalance }
-          : {}),
-        journalFile: sandbox.journalFile,
-      });
+      const bank = await openSandboxBank(sandbox);
       if (config.enabled) bank.start(sandbox.tickMs);
       return bank;
     },

@@ -2,7 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { parseMoney } from '@ledger/events';
-import { DEFAULT_SANDBOX_BANK_TIMINGS, OpeningBalance, SandboxBankTimings } from './sandbox-bank';
+import { loadOrCreateSigningKey } from '@ledger/iso20022';
+import {
+  DEFAULT_SANDBOX_BANK_TIMINGS,
+  OpeningBalance,
+  SandboxBank,
+  SandboxBankTimings,
+} from './sandbox-bank';
 
 /** What the standalone sandbox bank reads from its environment (see `sandboxBankConfigFromEnv`). */
 export interface SandboxBankConfig {
@@ -147,4 +153,18 @@ function readText(file: string): string {
   } catch (error) {
     throw new SandboxBankConfigError(`cannot read ${file}: ${(error as Error).message}`);
   }
+}
+
+/** Opens the sandbox bank `config` describes (its signing key created in the data directory on first start). */
+export async function openSandboxBank(config: SandboxBankConfig): Promise<SandboxBank> {
+  return SandboxBank.open({
+    signingKey: await loadOrCreateSigningKey(config.keyFile, config.keyId),
+    trustedConnectorKeys: config.trustedConnectorKeys,
+    timings: config.timings,
+    openingBalances: config.openingBalances,
+    ...(config.defaultOpeningBalance !== undefined
+      ? { defaultOpeningBalance: config.defaultOpeningBalance }
+      : {}),
+    journalFile: config.journalFile,
+  });
 }

@@ -1,7 +1,5 @@
 import pino from 'pino';
-import { loadOrCreateSigningKey } from '@ledger/iso20022';
-import { SandboxBank } from './sandbox-bank';
-import { sandboxBankConfigFromEnv } from './sandbox-bank.config';
+import { openSandboxBank, sandboxBankConfigFromEnv } from './sandbox-bank.config';
 import { SandboxBankServer } from './sandbox-bank.server';
 
 /** The sandbox bank alone, over HTTP (configuration: `sandbox-bank.config.ts`). Stops cleanly on SIGTERM/SIGINT. */
@@ -16,17 +14,7 @@ async function main(): Promise<void> {
   );
   try {
     const config = sandboxBankConfigFromEnv(process.env);
-    const signingKey = await loadOrCreateSigningKey(config.keyFile, config.keyId);
-    const bank = await SandboxBank.open({
-      signingKey,
-      trustedConnectorKeys: config.trustedConnectorKeys,
-      timings: config.timings,
-      openingBalances: config.openingBalances,
-      ...(config.defaultOpeningBalance !== undefined
-        ? { defaultOpeningBalance: config.defaultOpeningBalance }
-        : {}),
-      journalFile: config.journalFile,
-    });
+    const bank = await openSandboxBank(config);
     bank.start(config.tickMs);
     const server = await SandboxBankServer.start(bank, {
       host: config.host,
