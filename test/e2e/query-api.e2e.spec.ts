@@ -166,7 +166,8 @@ describe('query API and audit trail over HTTP (embedded adapters)', () => {
     expect(lines.map((l) => BigInt(l.position))).toEqual(
       lines.map((l) => BigInt(l.position)).sort((a, b) => (a < b ? -1 : 1)),
     );
-    expect(String(lines[lines.length - 1].position)).toBe(lastPosition);
+    // Everything up to the dispatch is there; the in-process bank may have answered for it since.
+    expect(lines.map((l) => String(l.position))).toContain(lastPosition);
     const stream = await fetch(`${app.url}/audit/streams/claim-${claimId}`, {
       headers: { authorization: `Bearer ${t.audrey}` },
     });
