@@ -9,7 +9,7 @@
  * than a backlog's: pushing 10,000 payments at once measures throughput, and its p99 is mostly queue.
  * Also the ledger process's CPU per payment (all threads, and its main thread). Figures, not assertions.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ledgerUpcasters } from '@ledger/events';
@@ -52,6 +52,20 @@ function cpuMs(pid: number, tid?: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** CPU so far of each thread of a process, by thread id: its name and user + system ms. */
+function threadCpu(pid: number): Map<string, { name: string; ms: number }> {
+  const threads = new Map<string, { name: string; ms: number }>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      threads.set(tid, { name, ms: cpuMs(pid, Number(tid)) });
+    }
+  } catch {
+    // not Linux, or the process is gone
+  }
+  return threads;
 }
 
 /** Approved claims to dispatch, and the head of the log they make. */
@@ -125,6 +139,7 @@ async function run(
     const pid = child.pid ?? 0;
     const cpuBefore = cpuMs(pid);
     const mainCpuBefore = cpuMs(pid, pid);
+    const threadsBefore = threadCpu(pid);
     const started = performance.now();
 
     let failed: unknown;
@@ -197,6 +212,18 @@ async function run(
     const seconds = (performance.now() - started) / 1000;
     const cpuPerPaymentMs = (cpuMs(pid) - cpuBefore) / claims.length;
     const mainCpuPerPaymentMs = (cpuMs(pid, pid) - mainCpuBefore) / claims.length;
+    const byThread = new Map<string, number>();
+    for (const [tid, t] of threadCpu(pid)) {
+      const spent = t.ms - (threadsBefore.get(tid)?.ms ?? 0);
+      byThread.set(`${t.name}#${tid}`, spent);
+    }
+    process.stderr.write(
+      `${title}: CPU ms/payment by thread: ${[...byThread]
+        .filter(([, ms]) => ms > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, ms]) => `${name} ${(ms / claims.length).toFixed(2)}`)
+        .join(', ')}\n`,
+    );
     latencies.sort((a, b) => a - b);
     dispatchTimes.sort((a, b) => a - b);
     return {

@@ -116,6 +116,27 @@ describe('embedded event store specifics', () => {
     await store.close();
   });
 
+  it('reads pages of exact event types, skipping the events of other types and longer names', async () => {
+    const store = new EmbeddedEventStore({ file: freshFile() });
+    const types = ['Paid', 'PaidLate', 'Other', 'Paid', 'Refunded', 'Other', 'Paid'];
+    for (const [i, type] of types.entries())
+      await store.appendToStream(`exact-${i}`, [testEvent(type, { i })], { expectedRevision: 'no_stream' });
+    const exact = store.page(-1, 2, { eventTypes: ['Paid', 'Refunded'] });
+    expect(exact.events.map((e) => [e.type, e.data])).toEqual([
+      ['Paid', { i: 0 }],
+      ['Paid', { i: 3 }],
+    ]);
+    expect(exact.exhausted).toBe(false);
+    const rest = store.page(exact.scannedTo, 10, { eventTypes: ['Paid', 'Refunded'] });
+    expect(rest.events.map((e) => e.data)).toEqual([{ i: 4 }, { i: 6 }]);
+    expect(rest.exhausted).toBe(true);
+    expect(rest.scannedTo).toBe(Number(await store.headPosition()));
+    // The port's prefixes still match longer names.
+    const prefixed = store.page(-1, 10, { eventTypePrefixes: ['Paid'] });
+    expect(prefixed.events.map((e) => e.type)).toEqual(['Paid', 'PaidLate', 'Paid', 'Paid']);
+    await store.close();
+  });
+
   it('upcasts old event versions when they are read', async () => {
     const upcasters = new Upcasters([
       { type: 'Renamed', fromVersion: 1, upcast: (data) => ({ fullName: (data as { name: string }).name }) },

@@ -6,6 +6,7 @@ import { ledgerProjections, ReadStore } from '@ledger/projections';
 import { generateHistory } from '../../../../test/support/history-generator';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
+import { MongoReadStore } from '../read-store/mongo-read-store';
 import { findAllDocuments } from '../read-store/create-read-store';
 import { rebuild } from './rebuild';
 
@@ -102,3 +103,49 @@ describe('parallel rebuild on the embedded stores', () => {
     );
   });
 });
+
+/** The same on MongoDB (FerretDB in CI): runs where MONGO_URL is set, says why otherwise. */
+const mongoUrl = process.env.MONGO_URL;
+if (mongoUrl) {
+  describe(`parallel rebuild into MongoDB at ${mongoUrl}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-rebuild-parallel-mongo-'));
+    let events: EmbeddedEventStore;
+    const stores: MongoReadStore[] = [];
+    const open = (name: string) => {
+      const store = new MongoReadStore({ url: mongoUrl, namespace: `${name}_${process.pid}_${Date.now()}` });
+      stores.push(store);
+      return store;
+    };
+
+    beforeAll(async () => {
+      events = new EmbeddedEventStore({ file: join(dir, 'events.sqlite'), upcasters: ledgerUpcasters });
+      await generateHistory(events, { events: 3_000, seed: 11 });
+    });
+    afterAll(async () => {
+      for (const store of stores) {
+        for (const p of ledgerProjections) await store.reset(p.name, p.collections);
+        await store.close();
+      }
+      await events.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('writes exactly what the rebuild on one thread writes, each helper through its own connection', async () => {
+      const serial = open('serial');
+      const parallel = open('parallel');
+      const one = await rebuild(events, ledgerProjections, serial, { parallel: false });
+      const two = await rebuild(events, ledgerProjections, parallel, { parallel: true, batchSize: 400 });
+      expect(one.threads).toBe(1);
+      expect(two.threads).toBe(2);
+      expect(two.written).toEqual(one.written);
+      expect(await snapshot(parallel)).toEqual(await snapshot(serial));
+    });
+  });
+} else {
+  const reason =
+    'parallel rebuild into MongoDB skipped: MONGO_URL is not set (CI sets it to the FerretDB that scripts/servers/ferretdb.sh starts).';
+  process.stdout.write(`\n${reason}\n`);
+  describe('parallel rebuild into MongoDB', () => {
+    it.skip(reason, () => undefined);
+  });
+}

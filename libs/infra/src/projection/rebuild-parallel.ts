@@ -5,6 +5,7 @@ import { EventStore, ledgerUpcasters, RecordedEvent } from '@ledger/events';
 import { ledgerProjections, Projection, ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore, EmbeddedReadStoreOptions } from '../read-store/embedded-read-store';
+import { MongoReadStore, MongoReadStoreOptions } from '../read-store/mongo-read-store';
 import type { RebuildOptions, RebuildProgress, RebuildResult } from './rebuild';
 import { RebuildLimits } from './rebuild-runs';
 import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild-worker';
@@ -15,7 +16,14 @@ import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild-worker';
  * reads only the event types its projections handle, so the log is decoded about once in all, and
  * the caller's thread only waits. Projections are independent (own collections, own checkpoint), so
  * a share's progress never depends on another's. Both stop at the log's head as it was at the start.
+ * The read store is the embedded one in a file, or MongoDB: there the threads share the projector's
+ * work (decoding, projecting, BSON) and keep the server's write lock busy between them.
  */
+
+/** How a helper thread opens its own connection to the rebuild's read store (plain data). */
+export type ReadStoreSpec =
+  | { readonly kind: 'embedded'; readonly options: EmbeddedReadStoreOptions }
+  | { readonly kind: 'mongo'; readonly options: MongoReadStoreOptions };
 
 /** Below this many events the threads' start costs more than they save. */
 const PARALLEL_FROM_EVENTS = 20_000;
@@ -25,7 +33,7 @@ const SAMPLE_EVENTS = 2000;
 
 export interface ParallelPlan {
   readonly log: { readonly file: string; readonly upcast: boolean };
-  readonly readStore: EmbeddedReadStoreOptions;
+  readonly readStore: ReadStoreSpec;
   readonly shares: ReadonlyArray<readonly string[]>;
   /** Position of the first event of the log and of the last one to apply; null if none is. */
   readonly first: bigint | null;
@@ -48,9 +56,8 @@ export async function parallelPlan(
   if (options.until !== undefined)
     return refuse('a bound by predicate (`until`) is known only to this thread');
   if (!(eventStore instanceof EmbeddedEventStore)) return refuse('the event store is not the embedded log');
-  if (!(store instanceof EmbeddedReadStore)) return refuse('the read store is not the embedded one');
-  if (store.file === ':memory:' || store.file === '')
-    return refuse('an in-memory read store is private to its connection');
+  const readStore = readStoreSpec(store);
+  if (typeof readStore === 'string') return refuse(readStore);
   const log = embeddedLog(eventStore);
   if (log === undefined)
     return refuse('the log is in memory, or read with upcasters other than the ledger’s');
@@ -68,12 +75,7 @@ export async function parallelPlan(
     return refuse('the shares must name every projection once');
   return {
     log,
-    readStore: {
-      file: store.file,
-      ...(store.namespace !== undefined ? { namespace: store.namespace } : {}),
-      // The other thread's writes hold the lock for up to a flush's worth of documents.
-      busyTimeoutMs: 120_000,
-    },
+    readStore,
     shares: shares.filter((share) => share.length > 0),
     first,
     last: first === null || bound < first ? null : bound,
@@ -156,6 +158,23 @@ function defaultShares(projections: readonly Projection[], sample: readonly Reco
     lightest.weight += weight.get(p)!;
   }
   return shares.map((s) => s.names);
+}
+
+/** How a helper opens the store, or why it cannot. */
+function readStoreSpec(store: ReadStore): ReadStoreSpec | string {
+  if (store instanceof MongoReadStore) return { kind: 'mongo', options: store.options };
+  if (!(store instanceof EmbeddedReadStore)) return 'the read store is neither the embedded one nor MongoDB';
+  if (store.file === ':memory:' || store.file === '')
+    return 'an in-memory read store is private to its connection';
+  return {
+    kind: 'embedded',
+    options: {
+      file: store.file,
+      ...(store.namespace !== undefined ? { namespace: store.namespace } : {}),
+      // The other thread's writes hold the lock for up to a flush's worth of documents.
+      busyTimeoutMs: 120_000,
+    },
+  };
 }
 
 /** The log's file, and whether it is read through the ledger's upcasters: what a second connection needs. */

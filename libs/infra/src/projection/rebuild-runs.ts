@@ -15,14 +15,27 @@ export interface RebuildLimits {
    * whether a million events take one minute or ten.
    */
   readonly coldAfterEvents?: number;
+  /**
+   * Cold documents written together as soon as there are this many (default 5,000), without waiting
+   * for `flushDocuments`: the store writes them while the next events are projected, and the last
+   * write, which nothing overlaps, holds only the documents still hot at the end.
+   */
+  readonly coldBatch?: number;
 }
+
+/** How often (in events read) a run looks for enough cold documents to write. */
+const COLD_CHECK_EVERY = 2_000;
 
 interface Run {
   readonly projection: Projection;
   readonly handles: ReadonlySet<string>;
   readonly cache: DocumentCache;
   readonly dirty: Map<string, DocumentRef>;
-  /** Per dirty document: the count of events read when it last changed, and the first position since its last write. */
+  /**
+   * Per dirty document: the count of events read when it last changed, and the first position since
+   * its last write. Least recently changed first (re-inserted on each change), so the cold documents
+   * are the first entries.
+   */
   readonly touched: Map<string, { at: number; since: bigint }>;
   readonly stored: Set<string>;
   applied: number;
@@ -60,11 +73,14 @@ export class RebuildRuns {
 
   /** Events read so far: the clock of `coldAfterEvents`. */
   private eventsRead = 0;
+  private coldCheckAt = COLD_CHECK_EVERY;
 
   /** Applies a batch (in log order; `last` is the position of the last event read for it). */
   async project(batch: readonly RecordedEvent[], last: bigint): Promise<void> {
     if (batch.length === 0) return;
     this.eventsRead += batch.length;
+    const checkCold = this.eventsRead >= this.coldCheckAt;
+    if (checkCold) this.coldCheckAt = this.eventsRead + COLD_CHECK_EVERY;
     const first = batch[0].position;
     for (const run of this.runs) {
       const projected = await applyBatch(run.projection, run.handles, batch, this.store, run.cache, () =>
@@ -75,16 +91,35 @@ export class RebuildRuns {
         run.dirty.set(key, ref);
         const touched = run.touched.get(key);
         if (touched === undefined) run.touched.set(key, { at: this.eventsRead, since: first });
-        else touched.at = this.eventsRead;
+        else {
+          touched.at = this.eventsRead;
+          run.touched.delete(key);
+          run.touched.set(key, touched);
+        }
       }
-      if (run.cache.size > this.limits.cacheSize) await this.flush(run, last, true, true);
-      else if (run.dirty.size >= this.limits.flushDocuments) await this.flush(run, last, false, true);
+      if (run.cache.size > this.limits.cacheSize) await this.flush(run, last, true, 'coldOrHalf');
+      else if (run.dirty.size >= this.limits.flushDocuments) await this.flush(run, last, false, 'coldOrHalf');
+      else if (checkCold && this.coldCount(run) >= (this.limits.coldBatch ?? 5_000))
+        await this.flush(run, last, false, 'cold');
     }
+  }
+
+  /** Dirty documents unchanged for `coldAfterEvents`, counted up to `coldBatch`. */
+  private coldCount(run: Run): number {
+    const coldBefore = this.eventsRead - (this.limits.coldAfterEvents ?? 20_000);
+    const enough = this.limits.coldBatch ?? 5_000;
+    if (!Number.isFinite(enough)) return 0;
+    let count = 0;
+    for (const { at } of run.touched.values()) {
+      if (at > coldBefore || count >= enough) break;
+      count++;
+    }
+    return count;
   }
 
   /** Writes what is left, checkpointed at `position` (the last event read), and waits for every write. */
   async finish(position: bigint | null): Promise<void> {
-    if (position !== null) for (const run of this.runs) await this.flush(run, position, false, false);
+    if (position !== null) for (const run of this.runs) await this.flush(run, position, false, 'all');
     await this.allWritten();
   }
 
@@ -104,17 +139,25 @@ export class RebuildRuns {
 
   // One write per projection may run while the next batches are projected: the store's work (a
   // server's, for MongoDB) overlaps the projector's. Its documents are converted (snapshots) first.
-  private async flush(run: Run, at: bigint, wait: boolean, coldOnly: boolean): Promise<void> {
+  // `all` writes every dirty document; `cold` those unchanged for `coldAfterEvents`; `coldOrHalf` the
+  // cold ones and at least the coldest half (holding most back would only bring the next flush sooner).
+  private async flush(
+    run: Run,
+    at: bigint,
+    wait: boolean,
+    which: 'all' | 'cold' | 'coldOrHalf',
+  ): Promise<void> {
     await run.writing;
     const coldBefore = this.eventsRead - (this.limits.coldAfterEvents ?? 20_000);
-    let keys = [...run.dirty.keys()];
-    if (coldOnly) {
-      // The cold ones, and at least the coldest half: holding most back would only bring the next
-      // flush sooner.
-      keys.sort((a, b) => run.touched.get(a)!.at - run.touched.get(b)!.at);
-      let take = Math.ceil(keys.length / 2);
-      while (take < keys.length && run.touched.get(keys[take])!.at <= coldBefore) take++;
-      keys = keys.slice(0, take);
+    let keys: string[];
+    if (which === 'all') keys = [...run.dirty.keys()];
+    else {
+      const half = which === 'coldOrHalf' ? Math.ceil(run.touched.size / 2) : 0;
+      keys = [];
+      for (const [key, { at: changedAt }] of run.touched) {
+        if (keys.length >= half && changedAt > coldBefore) break;
+        keys.push(key);
+      }
     }
     const documents: ChangedDocument[] = [];
     for (const key of keys) {

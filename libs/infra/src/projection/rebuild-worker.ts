@@ -1,6 +1,7 @@
 /**
  * A helper thread of a parallel rebuild (see rebuild-parallel.ts): rebuilds its share of the ledger's
- * projections from the embedded log into the embedded read store, through connections of its own.
+ * projections from the embedded log into the embedded read store or MongoDB, through connections of
+ * its own.
  * It reads only the event types its projections handle, up to the bound the main thread chose.
  */
 import { performance } from 'node:perf_hooks';
@@ -8,7 +9,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ledgerUpcasters, RecordedEvent } from '@ledger/events';
 import { ledgerProjections, Projection } from '@ledger/projections';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
-import { EmbeddedReadStore, EmbeddedReadStoreOptions } from '../read-store/embedded-read-store';
+import { EmbeddedReadStore } from '../read-store/embedded-read-store';
+import { MongoReadStore } from '../read-store/mongo-read-store';
+import type { ReadStoreSpec } from './rebuild-parallel';
 import { RebuildLimits, RebuildRuns } from './rebuild-runs';
 
 /** What the main thread hands a helper (plain data: it crosses threads). */
@@ -16,7 +19,7 @@ export interface RebuildWorkerData {
   readonly eventLog: string;
   /** Read through `ledgerUpcasters` (the main thread's log is), or through none. */
   readonly upcast: boolean;
-  readonly readStore: EmbeddedReadStoreOptions;
+  readonly readStore: ReadStoreSpec;
   /** Names of projections in `ledgerProjections`. */
   readonly projections: readonly string[];
   /** Position of the last event to apply (decimal), null if there is none. */
@@ -50,7 +53,10 @@ async function work(data: RebuildWorkerData, report: (message: RebuildWorkerMess
     readOnly: true,
     ...(data.upcast ? { upcasters: ledgerUpcasters } : {}),
   });
-  const store = new EmbeddedReadStore(data.readStore);
+  const store =
+    data.readStore.kind === 'mongo'
+      ? new MongoReadStore(data.readStore.options)
+      : new EmbeddedReadStore(data.readStore.options);
   try {
     const runs = new RebuildRuns(projections, store, data.limits);
     const last = data.last === null ? null : BigInt(data.last);
@@ -75,7 +81,7 @@ async function project(
   report: (message: RebuildWorkerMessage) => void,
 ): Promise<void> {
   const bound = Number(last);
-  const filter = { eventTypePrefixes: types };
+  const filter = { eventTypes: types };
   let reported = performance.now();
   let after = -1;
   while (after < bound) {
@@ -94,7 +100,7 @@ async function project(
   }
 }
 
-/** Exact type names as prefixes: a longer name they also match is dropped by the projection's `handles`. */
+/** The event types its projections handle. */
 function handledTypes(projections: readonly Projection[]): string[] {
   return [...new Set(projections.flatMap((p) => p.handles))];
 }

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { EventStore, RecordedEvent } from '@ledger/events';
 import { Projection, ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
+import { EmbeddedReadStore } from '../read-store/embedded-read-store';
 import { parallelPlan, rebuildInParallel } from './rebuild-parallel';
 import { RebuildLimits, RebuildRuns } from './rebuild-runs';
 
@@ -27,8 +28,14 @@ export interface RebuildOptions {
    */
   readonly coldAfterEvents?: number;
   /**
+   * Cold documents written as soon as there are this many (see RebuildLimits): by default 5,000 on a
+   * server, whose writes overlap the projecting; none on the embedded store, which writes on the
+   * projecting thread itself, where bigger writes cost less.
+   */
+  readonly coldBatch?: number;
+  /**
    * Rebuild on helper threads, each with its share of the projections (see rebuild-parallel.ts):
-   * embedded log and read store in files, ledger projections, no `until`. `auto` (default) does when
+   * embedded log in a file, read store in a file or MongoDB, ledger projections, no `until`. `auto` (default) does when
    * the log holds at least 20,000 events; `true` insists, and fails saying why it cannot.
    */
   readonly parallel?: boolean | 'auto';
@@ -60,7 +67,7 @@ export interface RebuildResult extends RebuildProgress {
  * live read models): resets their collections and checkpoints, then reads the log and keeps the
  * documents in memory, writing the changed ones every `flushDocuments` and at the end, each write
  * with the checkpoint of the events it reflects (see RebuildRuns). A rebuild owns its fresh store
- * and starts over if interrupted. On the embedded stores, helper threads rebuild shares of the
+ * and starts over if interrupted. From the embedded log, helper threads rebuild shares of the
  * projections at the same time, up to the log's head as it was when the rebuild started.
  */
 export async function rebuild(
@@ -76,6 +83,7 @@ export async function rebuild(
     flushDocuments,
     cacheSize: Math.max(options.cacheSize ?? 200_000, flushDocuments),
     ...(options.coldAfterEvents !== undefined ? { coldAfterEvents: options.coldAfterEvents } : {}),
+    coldBatch: options.coldBatch ?? (store instanceof EmbeddedReadStore ? Number.POSITIVE_INFINITY : 5_000),
   };
   const started = performance.now();
   const plan = await parallelPlan(eventStore, projections, store, options);

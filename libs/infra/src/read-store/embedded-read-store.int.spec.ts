@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readStoreContract } from '../../../../test/contracts/read-store.contract';
@@ -15,6 +16,47 @@ readStoreContract(
 );
 
 describe('embedded read store specifics', () => {
+  it('moves the documents of a file of before (a WITHOUT ROWID table) into the rowid table, indexes again', async () => {
+    const file = join(dir, 'old-layout.sqlite');
+    const old = new Database(file);
+    old.exec(`
+      CREATE TABLE documents (collection TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+        last_position INTEGER, PRIMARY KEY (collection, id)) WITHOUT ROWID;
+      CREATE TABLE checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL);
+      CREATE INDEX "documents_by_n" ON documents (collection, json_extract(doc, '$.n'), id);
+      INSERT INTO documents VALUES ('c', 'a', '{"_id":"a","n":2,"lastPosition":7}', 7);
+      INSERT INTO documents VALUES ('c', 'b', '{"_id":"b","n":1,"lastPosition":8}', 8);
+      INSERT INTO checkpoints VALUES ('p', 8);
+    `);
+    old.close();
+    const store = new EmbeddedReadStore({ file });
+    expect(await store.get('c', 'a')).toEqual({ _id: 'a', n: 2, lastPosition: 7 });
+    expect(await store.checkpoint('p')).toBe(8n);
+    expect(
+      (await store.find('c', { limit: 10, sort: { field: 'n', direction: 'asc' } })).items.map((d) => d._id),
+    ).toEqual(['b', 'a']);
+    await store.commit(
+      [{ ref: { collection: 'c', id: 'a' }, document: { _id: 'a', n: 3, lastPosition: 9 } }],
+      {
+        projection: 'p',
+        position: 9n,
+      },
+    );
+    await store.close();
+    const check = new Database(file, { readonly: true });
+    const sql = check
+      .prepare(`SELECT sql FROM sqlite_master WHERE name = 'documents'`)
+      .pluck()
+      .get() as string;
+    expect(sql).not.toMatch(/WITHOUT ROWID/i);
+    expect(check.prepare('SELECT count(*) FROM documents').pluck().get()).toBe(2);
+    check.close();
+    // Opening it again finds nothing to move.
+    const again = new EmbeddedReadStore({ file });
+    expect(await again.get('c', 'a')).toEqual({ _id: 'a', n: 3, lastPosition: 9 });
+    await again.close();
+  });
+
   it('keeps documents and checkpoints in the file across reopening', async () => {
     const file = join(dir, 'reopen.sqlite');
     const first = new EmbeddedReadStore({ file });

@@ -94,7 +94,8 @@ export class MongoReadStore implements ReadStore {
   private readonly missing = new Set<string>();
   private tracked = 0;
 
-  constructor(options: MongoReadStoreOptions) {
+  /** What it was opened with: a helper thread of a parallel rebuild opens its own connection alike. */
+  constructor(readonly options: MongoReadStoreOptions) {
     if (options.namespace !== undefined) checkName('namespace', options.namespace);
     this.namespace = options.namespace;
     this.writeChunk = options.writeChunk ?? 50;
