@@ -151,10 +151,6 @@ export class EmbeddedReadStore implements ReadStore {
         throw new Error(`document _id ${document._id} does not match its ref ${documentKey(ref)}`);
       rows[i] = [collection, ref.id, JSON.stringify(document), document.lastPosition ?? null];
     }
-    // In key order, the inserts walk the key index's B-tree once instead of landing on a random page
-    // each (a rebuild's flush of 50,000 documents into a large file: several times faster). The
-    // sort is stable, so two changes of one document keep their order.
-    if (rows.length > 1) rows.sort(byKey);
     this.commitTx(rows, checkpoint.projection, checkpoint.position);
   }
 
@@ -277,11 +273,6 @@ function moveToRowidTable(db: Database.Database): void {
       ALTER TABLE documents_rowid RENAME TO documents;
     `);
   }).immediate();
-}
-
-function byKey(a: Row, b: Row): number {
-  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
-  return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
 }
 
 /** The SQL of one field's value; the path is checked, so it is safe inline (and matches the index). */
