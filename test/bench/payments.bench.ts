@@ -54,14 +54,11 @@ function cpuMs(pid: number, tid?: number): number {
   }
 }
 
-/** CPU so far of each thread of a process, by thread id: its name and user + system ms. */
-function threadCpu(pid: number): Map<string, { name: string; ms: number }> {
-  const threads = new Map<string, { name: string; ms: number }>();
+/** CPU so far (user + system ms) of each thread of a process, by thread id. */
+function threadCpu(pid: number): Map<string, number> {
+  const threads = new Map<string, number>();
   try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      threads.set(tid, { name, ms: cpuMs(pid, Number(tid)) });
-    }
+    for (const tid of readdirSync(`/proc/${pid}/task`)) threads.set(tid, cpuMs(pid, Number(tid)));
   } catch {
     // not Linux, or the process is gone
   }
@@ -213,9 +210,10 @@ async function run(
     const cpuPerPaymentMs = (cpuMs(pid) - cpuBefore) / claims.length;
     const mainCpuPerPaymentMs = (cpuMs(pid, pid) - mainCpuBefore) / claims.length;
     const byThread = new Map<string, number>();
-    for (const [tid, t] of threadCpu(pid)) {
-      const spent = t.ms - (threadsBefore.get(tid)?.ms ?? 0);
-      byThread.set(`${t.name}#${tid}`, spent);
+    for (const [tid, ms] of threadCpu(pid)) {
+      const spent = ms - (threadsBefore.get(tid) ?? 0);
+      // Node names no thread; the main thread's id is the process id.
+      byThread.set(tid === String(pid) ? 'main' : `thread ${tid}`, spent);
     }
     process.stderr.write(
       `${title}: CPU ms/payment by thread: ${[...byThread]

@@ -249,6 +249,9 @@ export class EmbeddedReadStore implements ReadStore {
   }
 }
 
+/** How long opening a file of before waits for another connection that is moving its documents. */
+const MIGRATION_WAIT_MS = 30 * 60_000;
+
 /**
  * Moves the documents of a file written before (a WITHOUT ROWID table) into the rowid table, once,
  * in one transaction: another connection opening the file meanwhile waits, then finds it done. The
@@ -263,6 +266,18 @@ function moveToRowidTable(db: Database.Database): void {
         .get() as string | undefined) ?? '',
     );
   if (!withoutRowid()) return;
+  // A large file takes a while to move: another connection opening it meanwhile waits for that
+  // rather than failing after the usual busy timeout.
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${MIGRATION_WAIT_MS}`);
+  try {
+    moveRows(db, withoutRowid);
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+  }
+}
+
+function moveRows(db: Database.Database, withoutRowid: () => boolean): void {
   db.transaction(() => {
     if (!withoutRowid()) return;
     db.exec(`
