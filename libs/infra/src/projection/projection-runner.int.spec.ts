@@ -213,6 +213,58 @@ describe('rebuild', () => {
   });
 });
 
+describe('rebuild with cold batches (as on a server store)', () => {
+  it('writes cold documents as soon as there are coldBatch of them, each once, checkpoints never ahead', async () => {
+    const { events } = fresh();
+    const append = (stream: string) =>
+      events.appendToStream(stream, [testEvent('Counted')], { expectedRevision: 'any' });
+    for (let k = 0; k < 30; k++) {
+      await append(`cold-${k}`);
+      await append(`cold-${k}`);
+      await append('hot');
+    }
+    const log = await collect(events.readAll());
+    const store = new EmbeddedReadStore({
+      file: join(dir, `cold-batch-${n}.sqlite`),
+      namespace: 'cold_batch',
+    });
+    const stored = new Map<string, number>();
+    const commits: Array<{ ids: string[]; checkpoint: bigint }> = [];
+    const commit = store.commit.bind(store);
+    store.commit = async (changes, checkpoint) => {
+      await commit(changes, checkpoint);
+      for (const { ref, document } of changes) stored.set(ref.id, document!.count as number);
+      commits.push({ ids: changes.map((c) => c.ref.id), checkpoint: checkpoint.position });
+      for (const [stream, count] of countsUpTo(log, checkpoint.position))
+        expect(stored.get(stream) ?? 0).toBeGreaterThanOrEqual(count);
+    };
+    await rebuild(events, [counter], store, {
+      batchSize: 3,
+      // Never reached: only the cold batches write before the end.
+      flushDocuments: 1_000,
+      coldAfterEvents: 12,
+      coldBatch: 4,
+    });
+    const writes = commits.flatMap((c) => c.ids);
+    for (let k = 0; k < 30; k++) expect(writes.filter((id) => id === `cold-${k}`)).toHaveLength(1);
+    expect(writes.filter((id) => id === 'hot')).toHaveLength(1);
+    // Cold documents went out in writes of at least coldBatch while the log was still being read.
+    const early = commits.slice(0, -1);
+    expect(early.length).toBeGreaterThan(3);
+    for (const c of early) {
+      expect(c.ids.length).toBeGreaterThanOrEqual(4);
+      expect(c.ids).not.toContain('hot');
+      expect(c.checkpoint).toBeLessThan(log[log.length - 1].position);
+    }
+    // The last write holds what was still hot or not yet cold: far fewer than all 31 documents.
+    expect(commits[commits.length - 1].ids.length).toBeLessThan(10);
+    expect(await store.get('counts', 'hot')).toMatchObject({ count: 30 });
+    expect(await store.checkpoint('counter')).toBe(log[log.length - 1].position);
+    await store.close();
+    await events.close();
+  });
+});
+
 function countsUpTo(log: readonly RecordedEvent[], position: bigint): Map<string, number> {
   const counts = new Map<string, number>();
   for (const e of log) if (e.position <= position) counts.set(e.streamId, (counts.get(e.streamId) ?? 0) + 1);

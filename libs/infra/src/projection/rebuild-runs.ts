@@ -23,9 +23,6 @@ export interface RebuildLimits {
   readonly coldBatch?: number;
 }
 
-/** How often (in events read) a run looks for enough cold documents to write. */
-const COLD_CHECK_EVERY = 2_000;
-
 interface Run {
   readonly projection: Projection;
   readonly handles: ReadonlySet<string>;
@@ -73,14 +70,15 @@ export class RebuildRuns {
 
   /** Events read so far: the clock of `coldAfterEvents`. */
   private eventsRead = 0;
-  private coldCheckAt = COLD_CHECK_EVERY;
+  private coldCheckAt = 0;
 
   /** Applies a batch (in log order; `last` is the position of the last event read for it). */
   async project(batch: readonly RecordedEvent[], last: bigint): Promise<void> {
     if (batch.length === 0) return;
     this.eventsRead += batch.length;
+    // Looking for cold documents ten times per `coldAfterEvents` (at most every 2,000 events) is enough.
     const checkCold = this.eventsRead >= this.coldCheckAt;
-    if (checkCold) this.coldCheckAt = this.eventsRead + COLD_CHECK_EVERY;
+    if (checkCold) this.coldCheckAt = this.eventsRead + this.coldCheckEvery();
     const first = batch[0].position;
     for (const run of this.runs) {
       const projected = await applyBatch(run.projection, run.handles, batch, this.store, run.cache, () =>
@@ -102,6 +100,10 @@ export class RebuildRuns {
       else if (checkCold && this.coldCount(run) >= (this.limits.coldBatch ?? 5_000))
         await this.flush(run, last, false, 'cold');
     }
+  }
+
+  private coldCheckEvery(): number {
+    return Math.max(1, Math.min(2_000, Math.floor((this.limits.coldAfterEvents ?? 20_000) / 10)));
   }
 
   /** Dirty documents unchanged for `coldAfterEvents`, counted up to `coldBatch`. */
