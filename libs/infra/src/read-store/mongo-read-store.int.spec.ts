@@ -77,6 +77,42 @@ if (url || docker) {
       expect(await store.checkpoint('ins')).toBe(2n);
     });
   });
+
+  describe('MongoDB read store: an insert command too large for one message', () => {
+    const namespace = `t${randomUUID().replace(/-/g, '').slice(0, 12)}_big`;
+    let store: MongoReadStore;
+    beforeAll(async () => {
+      store = new MongoReadStore({ url: await serverUrl(), namespace });
+    });
+    afterAll(async () => {
+      await store.reset('big', ['big']);
+      await store.close();
+    });
+
+    it('is split and still writes every document once', async () => {
+      // 1,000 documents of 20 kB: one command of the default 1,000 would be 20 MB, over MongoDB's 16 MB.
+      const padding = 'x'.repeat(20_000);
+      const docs = Array.from({ length: 1_000 }, (_, i) => ({
+        _id: `b${String(i).padStart(4, '0')}`,
+        lastPosition: 1,
+        padding,
+      }));
+      await store.commit(
+        docs.map((document) => ({ ref: { collection: 'big', id: document._id }, document, created: true })),
+        { projection: 'big', position: 1n },
+      );
+      const ids: string[] = [];
+      let after: string | undefined;
+      do {
+        const page = await store.find('big', { limit: 1000, ...(after ? { after } : {}) });
+        ids.push(...page.items.map((d) => d._id));
+        expect(page.items.every((d) => d.padding === padding)).toBe(true);
+        after = page.next;
+      } while (after);
+      expect(ids).toEqual(docs.map((d) => d._id));
+      expect(await store.checkpoint('big')).toBe(1n);
+    });
+  });
 } else {
   const reason =
     'MongoDB read store contract suite skipped: MONGO_URL is not set and no Docker engine is reachable ' +
