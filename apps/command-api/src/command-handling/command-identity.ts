@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import { canonicalJson, uuidFromHash } from '@ledger/infra';
 
 /**
@@ -28,7 +28,5 @@ export function derivedId(...parts: string[]): string {
 
 /** A fingerprint of what the request asked for: route and body in canonical JSON (keys sorted). */
 export function requestHashOf(route: string, body: unknown): string {
-  return createHash('sha256')
-    .update(`${route}\n${canonicalJson(body)}`)
-    .digest('base64url');
+  return hash('sha256', `${route}\n${canonicalJson(body)}`, 'base64url');
 }

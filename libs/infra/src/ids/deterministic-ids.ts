@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * JSON with keys sorted and undefined fields left out: the same data gives the same text, whatever the
@@ -15,9 +15,12 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** A version-8 (custom) UUID carrying 122 bits of a SHA-256 digest: the same input, the same id. */
+/**
+ * A version-8 (custom) UUID carrying 122 bits of a SHA-256 digest: the same input, the same id.
+ * (`hash`, one call, costs about half of `createHash().update().digest()`; a receipt derives several.)
+ */
 export function uuidFromHash(input: string): string {
-  const bytes = createHash('sha256').update(input).digest().subarray(0, 16);
+  const bytes = hash('sha256', input, 'buffer').subarray(0, 16);
   bytes[6] = (bytes[6] & 0x0f) | 0x80;
   bytes[8] = (bytes[8] & 0x3f) | 0x80;
   const hex = bytes.toString('hex');
