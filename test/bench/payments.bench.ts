@@ -244,20 +244,25 @@ async function run(
   }
 }
 
+/** BENCH_ONLY=instant|sandbox|steady runs that row alone (to profile one flow). */
 async function main(): Promise<void> {
+  const only = process.env.BENCH_ONLY;
   const rows: Figures[] = [];
-  rows.push(
-    await run('instant bank (baseline)', {
-      SANDBOX_BANK_SETTLE_AFTER_MS: '0',
-      SANDBOX_BANK_PENDING_FOR_MS: '0',
-      SANDBOX_BANK_RETURN_AFTER_MS: '0',
-    }),
-  );
-  if (process.env.BENCH_ONLY === 'instant') return print(rows);
-  rows.push(await run('sandbox bank (default timings)', {}));
-  rows.push(
-    await run(`sandbox bank, ≤ ${OUTSTANDING} batches unsettled`, {}, { maxOutstanding: OUTSTANDING }),
-  );
+  if (!only || only === 'instant') {
+    rows.push(
+      await run('instant bank (baseline)', {
+        SANDBOX_BANK_SETTLE_AFTER_MS: '0',
+        SANDBOX_BANK_PENDING_FOR_MS: '0',
+        SANDBOX_BANK_RETURN_AFTER_MS: '0',
+      }),
+    );
+  }
+  if (!only || only === 'sandbox') rows.push(await run('sandbox bank (default timings)', {}));
+  if (!only || only === 'steady') {
+    rows.push(
+      await run(`sandbox bank, ≤ ${OUTSTANDING} batches unsettled`, {}, { maxOutstanding: OUTSTANDING }),
+    );
+  }
   print(rows);
 }
 
@@ -277,7 +282,7 @@ function print(rows: readonly Figures[]): void {
   for (const r of rows) {
     if (r.settled < r.payments) console.log(`${r.title}: ${r.payments - r.settled} payments did not settle`);
   }
-  if (!sandbox) return;
+  if (!sandbox || process.env.BENCH_ONLY) return;
   console.log(
     `sandbox/instant throughput: ${((sandbox.settled / sandbox.seconds / (instant.settled / instant.seconds)) * 100).toFixed(0)}%; ` +
       'goal: ≥ 2,000 settled/s, p99 < 1,000 ms from DispatchToBank to settled status',
