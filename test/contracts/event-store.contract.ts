@@ -52,6 +52,27 @@ export function eventStoreContract(name: string, connect: () => Promise<EventSto
         const firstTwo = await store.readStream(s, { maxCount: 2 });
         expect(firstTwo.map((e) => e.revision)).toEqual([0n, 1n]);
       });
+
+      it('reads several streams at once, each complete and in order, missing ones empty', async () => {
+        const a = stream('many-a');
+        const b = stream('many-b');
+        await store.appendToStream(a, testEvents(3), { expectedRevision: 'no_stream' });
+        await store.appendToStream(b, testEvents(2), { expectedRevision: 'no_stream' });
+        await store.appendToStream(a, testEvents(1, 'Later'), { expectedRevision: 2n });
+        const missing = stream('many-missing');
+        const read = await store.readStreams([b, missing, a, b]);
+        expect([...read.keys()].sort()).toEqual([a, b, missing].sort());
+        expect(read.get(a)!.map((e) => [e.revision, e.type])).toEqual([
+          [0n, 'TestEvent'],
+          [1n, 'TestEvent'],
+          [2n, 'TestEvent'],
+          [3n, 'Later'],
+        ]);
+        expect(read.get(a)).toEqual(await store.readStream(a));
+        expect(read.get(b)).toEqual(await store.readStream(b));
+        expect(read.get(missing)).toEqual([]);
+        expect((await store.readStreams([])).size).toBe(0);
+      });
     });
 
     describe('expected revision', () => {

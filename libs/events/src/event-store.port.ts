@@ -74,6 +74,11 @@ export interface EventStore {
   ): Promise<AppendResult>;
   /** Events of one stream; an empty array for a stream that does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * Every event of each of `streams`, in revision order, by stream id (an empty array for a stream
+   * that does not exist): what a batch command reads, in one query where the store can.
+   */
+  readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
   readAll(options?: ReadAllOptions): AsyncIterable<RecordedEvent>;
   subscribeToAll(options?: SubscribeToAllOptions): AllSubscription;
   /** Global position of the newest event, or -1n for an empty log. */

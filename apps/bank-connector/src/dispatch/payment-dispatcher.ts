@@ -216,31 +216,30 @@ export class PaymentDispatcher {
     }
   }
 
-  /** The attempt of each payment that went out in this batch, read from the payment streams. */
+  /** The attempt of each payment that went out in this batch, read from the payment streams (in one go). */
   private async dispatchesOf(batch: PaymentBatchDispatchedData): Promise<PaymentDispatchedData[]> {
-    const found = await Promise.all(
-      batch.payments.map(async ({ paymentId }) => {
-        const events = await this.store.readStream(paymentStreamId(paymentId));
-        const attempt = events.find(
-          (e) =>
-            (e.type === 'PaymentDispatched' || e.type === 'PaymentRedispatched') &&
-            (e.data as PaymentDispatchedData).batchId === batch.batchId,
-        );
-        if (!attempt) {
-          // The batch lists what its dispatch recorded, so this is damage, not a race: send the rest.
-          this.logger.error({
-            msg: 'payment of the batch has no dispatch in it; not sent',
-            paymentId,
-            batchId: batch.batchId,
-          });
-          return undefined;
-        }
-        const { corrected: _corrected, ...data } = attempt.data as PaymentDispatchedData & {
-          corrected?: unknown;
-        };
-        return data;
-      }),
-    );
+    const streams = await this.store.readStreams(batch.payments.map((p) => paymentStreamId(p.paymentId)));
+    const found = batch.payments.map(({ paymentId }) => {
+      const events = streams.get(paymentStreamId(paymentId)) ?? [];
+      const attempt = events.find(
+        (e) =>
+          (e.type === 'PaymentDispatched' || e.type === 'PaymentRedispatched') &&
+          (e.data as PaymentDispatchedData).batchId === batch.batchId,
+      );
+      if (!attempt) {
+        // The batch lists what its dispatch recorded, so this is damage, not a race: send the rest.
+        this.logger.error({
+          msg: 'payment of the batch has no dispatch in it; not sent',
+          paymentId,
+          batchId: batch.batchId,
+        });
+        return undefined;
+      }
+      const { corrected: _corrected, ...data } = attempt.data as PaymentDispatchedData & {
+        corrected?: unknown;
+      };
+      return data;
+    });
     return found.filter((d): d is PaymentDispatchedData => d !== undefined);
   }
 

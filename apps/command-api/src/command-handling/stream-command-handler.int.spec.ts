@@ -127,4 +127,29 @@ describe('StreamCommandHandler keeps recently used streams folded', () => {
     expect(fresh.state).toEqual({ status: 'free' });
     expect(fresh.events.map((e) => e.revision)).toEqual([0n, 1n]);
   });
+
+  it('reads many streams in one go: held copies trusted, or extended with what the log adds when fresh', async () => {
+    const other = 'duplicateGuard-other';
+    await run(here, 'ReserveDuplicateGuard', 'claim-a');
+    // Another process moves the held stream on.
+    await run(elsewhere, 'ReleaseDuplicateGuard', 'claim-a');
+    const reads = jest.spyOn(store, 'readStreams');
+    const [trusted, missing] = await here.readMany([STREAM, other], duplicateGuardDecider);
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(reads).toHaveBeenLastCalledWith([other]);
+    expect(trusted).toMatchObject({ revision: 0n, state: { status: 'reserved' } });
+    expect(missing).toMatchObject({ revision: -1n, events: [] });
+    const [fresh] = await here.readMany([STREAM], duplicateGuardDecider, { fresh: true });
+    expect(fresh).toMatchObject({ revision: 1n, state: { status: 'free' } });
+    expect(fresh.events.map((e) => e.revision)).toEqual([0n, 1n]);
+    // The extended copy is held: the next command decides on it without reading the stream.
+    const singleReads = jest.spyOn(store, 'readStream');
+    await run(here, 'ReserveDuplicateGuard', 'claim-d');
+    expect(singleReads).not.toHaveBeenCalled();
+    expect(await logged()).toEqual([
+      'DuplicateGuardReserved claim-a',
+      'DuplicateGuardReleased claim-a',
+      'DuplicateGuardReserved claim-d',
+    ]);
+  });
 });

@@ -100,6 +100,18 @@ export class EsdbEventStore implements EventStore {
     return events;
   }
 
+  /** One read per stream, at most 32 at a time: the client has no read of several streams at once. */
+  async readStreams(streams: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const found = new Map<string, RecordedEvent[]>();
+    const unique = [...new Set(streams)];
+    for (let i = 0; i < unique.length; i += 32) {
+      const chunk = unique.slice(i, i + 32);
+      const read = await Promise.all(chunk.map((stream) => this.readStream(stream)));
+      chunk.forEach((stream, j) => found.set(stream, read[j]));
+    }
+    return found;
+  }
+
   readAll(options: ReadAllOptions = {}): AsyncIterable<RecordedEvent> {
     const fromPosition =
       options.fromPosition === undefined || options.fromPosition === 'start'

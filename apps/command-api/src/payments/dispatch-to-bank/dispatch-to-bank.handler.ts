@@ -40,15 +40,19 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
   async execute({ batchId, request, context }: DispatchToBankCommand): Promise<DispatchResult> {
     const requestedExecutionDate = request.requestedExecutionDate ?? context.metadata.now.slice(0, 10);
     const debtorAccount = request.debtorAccount as AccountJson;
-    const claims = await Promise.all(
-      request.claimIds.map((claimId) =>
-        this.streams.read(claimStreamId(claimId), this.deciders.claim, { fresh: true }),
-      ),
-    );
+    const claims = await this.streams.readMany(request.claimIds.map(claimStreamId), this.deciders.claim, {
+      fresh: true,
+    });
     this.refuseUnpayable(
       request.claimIds,
       claims.map((c) => c.state),
       batchId,
+    );
+    // The payment streams (new ones, or a retry's), read in one go: each decision below is then made
+    // on what is held, and checked by its append's expected revision.
+    await this.streams.readMany(
+      request.claimIds.map((claimId) => paymentStreamId(derivedId('payment', batchId, claimId))),
+      this.deciders.payment,
     );
 
     const plans = await Promise.all(
