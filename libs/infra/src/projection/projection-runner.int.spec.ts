@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RecordedEvent } from '@ledger/events';
+import { EventStore, RecordedEvent } from '@ledger/events';
 import { Projection, ReadModelDocument } from '@ledger/projections';
 import { collect, testEvent } from '../../../../test/support/events';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
@@ -177,28 +177,8 @@ describe('rebuild', () => {
 
   it('writes documents once they are cold and holds the hot ones back, its checkpoints never ahead of what is stored', async () => {
     const { events } = fresh();
-    // Thirty streams each written twice in a row and then never again (cold), one written throughout (hot).
-    const append = (stream: string) =>
-      events.appendToStream(stream, [testEvent('Counted')], { expectedRevision: 'any' });
-    for (let k = 0; k < 30; k++) {
-      await append(`cold-${k}`);
-      await append(`cold-${k}`);
-      await append('hot');
-    }
-    for (let i = 0; i < 30; i++) await append('hot');
-    const log = await collect(events.readAll());
-    const store = new EmbeddedReadStore({ file: join(dir, `cold-${n}.sqlite`), namespace: 'cold' });
-    const stored = new Map<string, number>();
-    const commits: Array<{ ids: string[]; checkpoint: bigint }> = [];
-    const commit = store.commit.bind(store);
-    store.commit = async (changes, checkpoint) => {
-      await commit(changes, checkpoint);
-      for (const { ref, document } of changes) stored.set(ref.id, document!.count as number);
-      commits.push({ ids: changes.map((c) => c.ref.id), checkpoint: checkpoint.position });
-      // Every event up to the checkpoint is in what is stored by now.
-      for (const [stream, count] of countsUpTo(log, checkpoint.position))
-        expect(stored.get(stream) ?? 0).toBeGreaterThanOrEqual(count);
-    };
+    const log = await coldAndHotLog(events, 30);
+    const { store, commits } = recordingStore(`cold-${n}.sqlite`, 'cold', log);
     await rebuild(events, [counter], store, { batchSize: 3, flushDocuments: 8, coldAfterEvents: 6 });
     // The cold streams were written once each, the hot one at the end only.
     const writes = commits.flatMap((c) => c.ids);
@@ -216,28 +196,8 @@ describe('rebuild', () => {
 describe('rebuild with cold batches (as on a server store)', () => {
   it('writes cold documents as soon as there are coldBatch of them, each once, checkpoints never ahead', async () => {
     const { events } = fresh();
-    const append = (stream: string) =>
-      events.appendToStream(stream, [testEvent('Counted')], { expectedRevision: 'any' });
-    for (let k = 0; k < 30; k++) {
-      await append(`cold-${k}`);
-      await append(`cold-${k}`);
-      await append('hot');
-    }
-    const log = await collect(events.readAll());
-    const store = new EmbeddedReadStore({
-      file: join(dir, `cold-batch-${n}.sqlite`),
-      namespace: 'cold_batch',
-    });
-    const stored = new Map<string, number>();
-    const commits: Array<{ ids: string[]; checkpoint: bigint }> = [];
-    const commit = store.commit.bind(store);
-    store.commit = async (changes, checkpoint) => {
-      await commit(changes, checkpoint);
-      for (const { ref, document } of changes) stored.set(ref.id, document!.count as number);
-      commits.push({ ids: changes.map((c) => c.ref.id), checkpoint: checkpoint.position });
-      for (const [stream, count] of countsUpTo(log, checkpoint.position))
-        expect(stored.get(stream) ?? 0).toBeGreaterThanOrEqual(count);
-    };
+    const log = await coldAndHotLog(events, 0);
+    const { store, commits } = recordingStore(`cold-batch-${n}.sqlite`, 'cold_batch', log);
     await rebuild(events, [counter], store, {
       batchSize: 3,
       // Never reached: only the cold batches write before the end.
@@ -264,6 +224,42 @@ describe('rebuild with cold batches (as on a server store)', () => {
     await events.close();
   });
 });
+
+/** Thirty streams written twice in a row and then never again (cold), one written throughout (hot). */
+async function coldAndHotLog(events: EventStore, hotAfter: number): Promise<RecordedEvent[]> {
+  const append = (stream: string) =>
+    events.appendToStream(stream, [testEvent('Counted')], { expectedRevision: 'any' });
+  for (let k = 0; k < 30; k++) {
+    await append(`cold-${k}`);
+    await append(`cold-${k}`);
+    await append('hot');
+  }
+  for (let i = 0; i < hotAfter; i++) await append('hot');
+  return collect(events.readAll());
+}
+
+/**
+ * A store that records every commit, and checks at each that every event up to its checkpoint is in
+ * what is stored by then.
+ */
+function recordingStore(
+  file: string,
+  namespace: string,
+  log: readonly RecordedEvent[],
+): { store: EmbeddedReadStore; commits: Array<{ ids: string[]; checkpoint: bigint }> } {
+  const store = new EmbeddedReadStore({ file: join(dir, file), namespace });
+  const stored = new Map<string, number>();
+  const commits: Array<{ ids: string[]; checkpoint: bigint }> = [];
+  const commit = store.commit.bind(store);
+  store.commit = async (changes, checkpoint) => {
+    await commit(changes, checkpoint);
+    for (const { ref, document } of changes) stored.set(ref.id, document!.count as number);
+    commits.push({ ids: changes.map((c) => c.ref.id), checkpoint: checkpoint.position });
+    for (const [stream, count] of countsUpTo(log, checkpoint.position))
+      expect(stored.get(stream) ?? 0).toBeGreaterThanOrEqual(count);
+  };
+  return { store, commits };
+}
 
 function countsUpTo(log: readonly RecordedEvent[], position: bigint): Map<string, number> {
   const counts = new Map<string, number>();
