@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
@@ -55,6 +56,36 @@ describe('embedded read store specifics', () => {
     const again = new EmbeddedReadStore({ file });
     expect(await again.get('c', 'a')).toEqual({ _id: 'a', n: 3, lastPosition: 9 });
     await again.close();
+  });
+
+  it('waits, on opening a file of before, for another connection that holds the write lock (moving it)', async () => {
+    const file = join(dir, 'old-layout-locked.sqlite');
+    const old = new Database(file);
+    old.pragma('journal_mode = WAL');
+    old.exec(`
+      CREATE TABLE documents (collection TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL,
+        last_position INTEGER, PRIMARY KEY (collection, id)) WITHOUT ROWID;
+      CREATE TABLE checkpoints (projection TEXT PRIMARY KEY, position INTEGER NOT NULL);
+      INSERT INTO documents VALUES ('c', 'a', '{"_id":"a","lastPosition":1}', 1);
+    `);
+    old.close();
+    // Another process holds the write lock for a second, as one moving a large file would.
+    const holder = spawn(process.execPath, [
+      '-e',
+      `const Database = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+       const db = new Database(${JSON.stringify(file)});
+       db.exec('BEGIN IMMEDIATE');
+       process.stdout.write('locked\\n');
+       setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1000);`,
+    ]);
+    await new Promise((resolve) => holder.stdout.once('data', resolve));
+    const started = Date.now();
+    // A busy timeout far shorter than the lock is held: only the wait for the move lets it open.
+    const store = new EmbeddedReadStore({ file, busyTimeoutMs: 100 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(500);
+    expect(await store.get('c', 'a')).toEqual({ _id: 'a', lastPosition: 1 });
+    await store.close();
+    await new Promise((resolve) => holder.once('exit', resolve));
   });
 
   it('keeps documents and checkpoints in the file across reopening', async () => {
