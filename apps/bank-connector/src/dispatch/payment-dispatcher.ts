@@ -165,7 +165,10 @@ export class PaymentDispatcher {
       dispatches,
       this.config.companyName,
     );
-    const xml = buildPain001(message);
+    // Indented, as every version before wrote it: a batch sent before an upgrade and resent after it
+    // (crash, timeout) must be the same bytes, or the bank refuses it as another message under the
+    // same id and its payments would be marked failed although the bank has them.
+    const xml = buildPain001(message, { layout: 'indented' });
     const validation = await validateIso20022(xml);
     if (!validation.valid) {
       // Our own message breaks the schema: a bug, never sent; the treasurer sees the payments failed.

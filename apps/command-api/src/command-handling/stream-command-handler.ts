@@ -81,24 +81,13 @@ export class StreamCommandHandler {
     decider: Decider<State, never, Event>,
     options: { readonly fresh?: boolean } = {},
   ): Promise<StreamView<State>> {
-    const cached = this.cache.get(streamId);
-    if (cached !== undefined && cached.decider === decider) {
-      const view = cached.view as StreamView<State>;
-      if (!options.fresh) {
-        this.remember(streamId, decider, view);
-        return view;
-      }
+    const view = this.held(streamId, decider);
+    if (view !== undefined) {
+      if (!options.fresh) return this.remember(streamId, decider, view);
       const newer = await this.store.readStream(streamId, { fromRevision: view.revision + 1n });
       return this.remember(streamId, decider, this.extend(view, decider, newer));
     }
-    const events = await this.store.readStream(streamId);
-    const state = events.reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
-    return this.remember(streamId, decider, {
-      streamId,
-      state,
-      events,
-      revision: events.length ? events[events.length - 1].revision : -1n,
-    });
+    return this.remember(streamId, decider, fold(streamId, decider, await this.store.readStream(streamId)));
   }
 
   /**
@@ -110,30 +99,18 @@ export class StreamCommandHandler {
     decider: Decider<State, never, Event>,
     options: { readonly fresh?: boolean } = {},
   ): Promise<Array<StreamView<State>>> {
-    const held = (id: string) => {
-      const cached = this.cache.get(id);
-      return cached !== undefined && cached.decider === decider
-        ? (cached.view as StreamView<State>)
-        : undefined;
-    };
-    const toRead = options.fresh ? streamIds : streamIds.filter((id) => held(id) === undefined);
+    // Taken before the read: a copy dropped meanwhile (a commit, an eviction) must not pass for a
+    // stream that does not exist.
+    const held = streamIds.map((id) => this.held(id, decider));
+    const toRead = options.fresh ? streamIds : streamIds.filter((_, i) => held[i] === undefined);
     const read =
       toRead.length > 0 ? await this.store.readStreams(toRead) : new Map<string, RecordedEvent[]>();
-    return streamIds.map((streamId) => {
-      const view = held(streamId);
-      const events = read.get(streamId);
-      if (view !== undefined) {
-        const newer = events === undefined ? [] : events.filter((e) => e.revision > view.revision);
-        return this.remember(streamId, decider, this.extend(view, decider, newer));
-      }
-      const all = events ?? [];
-      const state = all.reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
-      return this.remember(streamId, decider, {
-        streamId,
-        state,
-        events: all,
-        revision: all.length ? all[all.length - 1].revision : -1n,
-      });
+    return streamIds.map((streamId, i) => {
+      const view = held[i];
+      const events = read.get(streamId) ?? [];
+      if (view === undefined) return this.remember(streamId, decider, fold(streamId, decider, events));
+      const newer = events.filter((e) => e.revision > view.revision);
+      return this.remember(streamId, decider, this.extend(view, decider, newer));
     });
   }
 
@@ -156,17 +133,20 @@ export class StreamCommandHandler {
     }
   }
 
+  /**
+   * Decides `command` on the stream: on `view` when given (just read by `readMany`), else on the copy
+   * held, else on the log.
+   */
   async prepare<State, C extends Command, Event extends DomainEvent>(
     streamId: string,
     decider: Decider<State, C, Event>,
     command: C,
     context: CommandContext,
+    view: StreamView<State> | undefined = this.held(streamId, decider as Decider<State, never, Event>),
   ): Promise<Prepared<State>> {
     const folder = decider as Decider<State, never, Event>;
-    const cached = this.cache.get(streamId);
     // `If-Match` compares with the log's revision, never a copy's.
-    if (cached !== undefined && cached.decider === decider && context.ifMatch === undefined) {
-      const view = cached.view as StreamView<State>;
+    if (view !== undefined && context.ifMatch === undefined) {
       try {
         const prepared = this.decideOn(view, decider, command, context);
         // Events to append are checked by the append's expected revision, and a replay found is in
@@ -269,6 +249,17 @@ export class StreamCommandHandler {
     };
   }
 
+  /** The copy of the stream this process holds, folded by `decider`; undefined if none. */
+  private held<State, Event extends DomainEvent>(
+    streamId: string,
+    decider: Decider<State, never, Event>,
+  ): StreamView<State> | undefined {
+    const cached = this.cache.get(streamId);
+    return cached !== undefined && cached.decider === decider
+      ? (cached.view as StreamView<State>)
+      : undefined;
+  }
+
   /** Keeps `view` as the most recently used copy of its stream, forgetting the least recently used. */
   private remember<State>(streamId: string, decider: unknown, view: StreamView<State>): StreamView<State> {
     this.cache.delete(streamId);
@@ -313,6 +304,16 @@ export class StreamCommandHandler {
       replayed: true,
     };
   }
+}
+
+/** A stream's events folded from the decider's initial state. */
+function fold<State, Event extends DomainEvent>(
+  streamId: string,
+  decider: Decider<State, never, Event>,
+  events: readonly RecordedEvent[],
+): StreamView<State> {
+  const state = events.reduce((s, e) => decider.evolve(s, e as unknown as Event), decider.initialState());
+  return { streamId, state, events, revision: events.length ? events[events.length - 1].revision : -1n };
 }
 
 function stale(streamId: string, ifMatch: bigint): ProblemError {

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Upcasters } from '@ledger/events';
@@ -91,6 +92,35 @@ describe('embedded event store specifics', () => {
     expect((await first).value?.type).toBe('Relayed');
     expect(heads).toEqual([appended.position]);
     stopRelay();
+    await subscription.close();
+    await reader.close();
+    await writer.close();
+  });
+
+  it('forgets a page read earlier in the same turn when told of an append: the woken subscription reads the log', async () => {
+    const file = freshFile();
+    const writer = new EmbeddedEventStore({ file });
+    await writer.appendToStream('memo', [testEvent('First')], { expectedRevision: 'no_stream' });
+    const reader = new EmbeddedEventStore({ file, readOnly: true, pollIntervalMs: 600_000 });
+    const subscription = reader.subscribeToAll();
+    const iterator = subscription[Symbol.asyncIterator]();
+    expect((await iterator.next()).value?.type).toBe('First');
+    const second = iterator.next();
+    // Let the subscription find the log exhausted and wait for an append.
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = Number(await writer.headPosition());
+    // In one turn: the subscription's page is read (nothing new yet), another process appends, and the
+    // reader is told. A remembered page would hand the subscription the empty one again.
+    expect(reader.page(after, 4096).events).toEqual([]);
+    const raw = new Database(file);
+    raw
+      .prepare(
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+      )
+      .run('memo', 1, 'e-second', 'Second', '{}', JSON.stringify(testEvent('Second').metadata));
+    raw.close();
+    reader.notifyAppended(BigInt(after + 1));
+    expect((await second).value?.type).toBe('Second');
     await subscription.close();
     await reader.close();
     await writer.close();

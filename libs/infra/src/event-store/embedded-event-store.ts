@@ -180,7 +180,7 @@ export class EmbeddedEventStore implements EventStore {
    * appends up to `head` (they would find them at their next poll otherwise).
    */
   notifyAppended(head: bigint): void {
-    if (!this.closed) this.appended.emit('appended', Number(head));
+    if (!this.closed) this.announce(Number(head));
   }
 
   appendToStream(
@@ -234,7 +234,16 @@ export class EmbeddedEventStore implements EventStore {
       }
     }
     if (this.pending.size === 0) this.writer?.unref();
-    if (result.head >= 0) this.appended.emit('appended', result.head);
+    if (result.head >= 0) this.announce(result.head);
+  }
+
+  /**
+   * Wakes the subscriptions waiting for appends. A page remembered in this turn of the event loop may
+   * predate the append, so it is forgotten first: a woken subscription must read the log again.
+   */
+  private announce(head: number): void {
+    this.recentPages.clear();
+    this.appended.emit('appended', head);
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {

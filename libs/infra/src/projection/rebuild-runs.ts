@@ -72,10 +72,15 @@ export class RebuildRuns {
   private eventsRead = 0;
   private coldCheckAt = 0;
 
-  /** Applies a batch (in log order; `last` is the position of the last event read for it). */
-  async project(batch: readonly RecordedEvent[], last: bigint): Promise<void> {
+  /**
+   * Applies a batch (in log order; `last` is the position of the last event read for it, `covered` the
+   * number of log events it stands for).
+   */
+  async project(batch: readonly RecordedEvent[], last: bigint, covered = batch.length): Promise<void> {
+    // The clock counts the log's events, also those a filtered reader skipped (`covered`): "cold after
+    // 20,000 events" means the same on a helper thread as on one that reads everything.
+    this.eventsRead += covered;
     if (batch.length === 0) return;
-    this.eventsRead += batch.length;
     // Looking for cold documents ten times per `coldAfterEvents` (at most every 2,000 events) is enough.
     const checkCold = this.eventsRead >= this.coldCheckAt;
     if (checkCold) this.coldCheckAt = this.eventsRead + this.coldCheckEvery();

@@ -58,6 +58,7 @@ async function work(data: RebuildWorkerData, report: (message: RebuildWorkerMess
       ? new MongoReadStore(data.readStore.options)
       : new EmbeddedReadStore(data.readStore.options);
   try {
+    for (const p of projections) await store.reset(p.name, p.collections);
     const runs = new RebuildRuns(projections, store, data.limits);
     const last = data.last === null ? null : BigInt(data.last);
     if (last !== null) await project(events, runs, last, handledTypes(projections), data.batchSize, report);
@@ -90,7 +91,7 @@ async function project(
     if (batch.length > 0 && batch[batch.length - 1].position > last)
       batch = batch.filter((event) => event.position <= last);
     const scanned = Math.min(page.scannedTo, bound);
-    if (batch.length > 0) await runs.project(batch, BigInt(scanned));
+    await runs.project(batch, BigInt(scanned), scanned - Math.max(after, 0));
     if (performance.now() - reported >= PROGRESS_EVERY_MS) {
       report({ kind: 'progress', position: String(scanned) });
       reported = performance.now();

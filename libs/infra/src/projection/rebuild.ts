@@ -87,7 +87,8 @@ export async function rebuild(
   };
   const started = performance.now();
   const plan = await parallelPlan(eventStore, projections, store, options);
-  for (const p of projections) await store.reset(p.name, p.collections);
+  // Each helper resets its projections through its own connection: a store remembers what it reset
+  // (MongoDB: collections believed empty), which would be wrong in a connection that did not write.
   if (plan !== undefined)
     return rebuildInParallel(plan, {
       batchSize: helperBatchSize,
@@ -96,6 +97,7 @@ export async function rebuild(
       onProgress: options.onProgress,
     });
 
+  for (const p of projections) await store.reset(p.name, p.collections);
   const runs = new RebuildRuns(projections, store, limits);
   let events = 0;
   let position: bigint | null = null;

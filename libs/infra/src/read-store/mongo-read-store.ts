@@ -1,11 +1,13 @@
 import {
   AnyBulkWriteOperation,
+  BSON,
   Collection,
   Db,
   Document,
   Filter,
   MongoBulkWriteError,
   MongoClient,
+  MongoInvalidArgumentError,
   Sort,
 } from 'mongodb';
 import { AdapterHealth } from '@ledger/events';
@@ -59,6 +61,7 @@ interface CheckpointDocument {
 
 const LOAD_CHUNK = 1000;
 const DUPLICATE_KEY = 11000;
+const BSON_OBJECT_TOO_LARGE = 10334;
 /** Bounds the memory spent remembering which documents are known not to exist. */
 const MAX_TRACKED = 1_000_000;
 
@@ -234,7 +237,7 @@ export class MongoReadStore implements ReadStore {
    * One `insert` command of documents believed new; answers those that existed (duplicate key). Sent
    * as a plain command: the driver's bulk write weighs every document first to split the batch by
    * size, which doubled the projector's CPU per inserted document. A command the server or the driver
-   * refuses for another reason (too large, for one) is sent again through the bulk write, which splits
+   * refuses as too large for one message is sent again through the bulk write, which splits
    * it; a document inserted meanwhile then counts as a duplicate and is replaced by itself.
    */
   private async insertCommand(
@@ -247,7 +250,8 @@ export class MongoReadStore implements ReadStore {
         { insert: collection.collectionName, documents, ordered: false },
         { ignoreUndefined: true },
       );
-    } catch {
+    } catch (error) {
+      if (!tooLarge(error)) throw error;
       return insertNew(
         collection.bulkWrite(
           documents.map((document) => ({ insertOne: { document } })),
@@ -394,6 +398,17 @@ class Limiter {
 }
 
 /** Inserts documents believed new; returns those that existed after all (duplicate key). */
+/**
+ * A command too large for one message: the driver's BSON buffer overflows (RangeError) or it refuses
+ * the size, or the server does (BSONObjectTooLarge). Anything else (network, auth) is not retried here.
+ */
+function tooLarge(error: unknown): boolean {
+  // By name: Node's ERR_OUT_OF_RANGE is a RangeError of Node's own realm, not always this one's.
+  if ((error as Error)?.name === 'RangeError' || error instanceof BSON.BSONError) return true;
+  if (error instanceof MongoInvalidArgumentError) return /size|large/i.test(error.message);
+  return (error as { code?: number }).code === BSON_OBJECT_TOO_LARGE;
+}
+
 async function insertNew(
   write: Promise<unknown>,
   documents: ReadModelDocument[],

@@ -48,9 +48,9 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
       claims.map((c) => c.state),
       batchId,
     );
-    // The payment streams (new ones, or a retry's), read in one go: each decision below is then made
-    // on what is held, and checked by its append's expected revision.
-    await this.streams.readMany(
+    // The payment streams (new ones, or a retry's), read in one go; each decision below is made on its
+    // view and checked by its append's expected revision.
+    const payments = await this.streams.readMany(
       request.claimIds.map((claimId) => paymentStreamId(derivedId('payment', batchId, claimId))),
       this.deciders.payment,
     );
@@ -69,12 +69,14 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
           this.deciders.claim,
           markClaim,
           context,
+          claim,
         );
         const paymentStep = await this.streams.prepare(
           paymentStreamId(paymentId),
           this.deciders.payment,
           dispatch,
           context,
+          payments[i],
         );
         return { claimId, paymentId, markClaim, dispatch, claimStep, paymentStep };
       }),
