@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCamt054, parsePain002, verifyIso20022 } from '@ledger/iso20022';
 import { SandboxBank, SandboxBankOptions } from '../../apps/bank-connector/src/sandbox-bank/sandbox-bank';
-import { ManualClock } from '../../apps/bank-connector/src/sandbox-bank/sandbox-clock';
+import { ManualClock, systemClock } from '../../apps/bank-connector/src/sandbox-bank/sandbox-clock';
 import { signedPain001, testKey, TestKey } from './bank-fixtures';
 
 /** What the contract cannot see: the sandbox bank's journal across restarts, and its timer. */
@@ -161,5 +161,36 @@ describe('sandbox bank specifics', () => {
     });
     expect(bank.lastTickError()).toBeUndefined();
     await bank.stop();
+  });
+
+  it('does a step when it falls due rather than at the next interval, and tells listeners it published', async () => {
+    const bank = await open(new ManualClock(), { journalFile: undefined, clock: systemClock });
+    const published: number[] = [];
+    const stopListening = bank.onPublished(() => published.push(Date.now()));
+    // An interval no test waits out: only the timer for the due step can settle the transfer.
+    bank.start(600_000);
+    const sent = Date.now();
+    await bank.submit(
+      await signedPain001({ messageId: 'M-DUE', transfers: [{ endToEndId: 'R-DUE' }] }, connector.key),
+    );
+    // The acknowledgement is the answer to the submission, not a feed message.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(published).toEqual([]);
+    for (let i = 0; i < 500 && published.length < 1; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // The booking notice of the settlement, due 200 ms after the submission (the default timings).
+    expect(published).toHaveLength(1);
+    expect(published[0] - sent).toBeGreaterThanOrEqual(195);
+    const feed = await bank.fetchMessages(undefined, 10);
+    expect(await entriesOf(feed)).toEqual([['R-DUE', 'DBIT', expect.any(String)]]);
+    stopListening();
+    await bank.submit(
+      await signedPain001({ messageId: 'M-DUE-2', transfers: [{ endToEndId: 'R-DUE-2' }] }, connector.key),
+    );
+    for (let i = 0; i < 500 && (await bank.fetchMessages(undefined, 10)).length < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(published).toHaveLength(1);
   });
 });

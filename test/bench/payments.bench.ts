@@ -240,7 +240,8 @@ async function run(
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     }
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!process.env.BENCH_KEEP) rmSync(dataDir, { recursive: true, force: true });
+    else process.stderr.write(`kept ${dataDir}\n`);
   }
 }
 

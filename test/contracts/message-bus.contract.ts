@@ -37,8 +37,9 @@ export function messageBusContract(
       groupId: string,
       topics: string[],
       handler: (message: BusMessage) => Promise<void>,
+      keyConcurrency?: number,
     ): Promise<BusSubscription> {
-      const subscription = await bus.subscribe({ groupId, topics }, handler);
+      const subscription = await bus.subscribe({ groupId, topics, keyConcurrency }, handler);
       subscriptions.push(subscription);
       return subscription;
     }
@@ -221,6 +222,83 @@ export function messageBusContract(
       await subscribe(after, groupId, [topic], async (m) => void secondRun.push(m.value));
       await waitFor('m9', () => secondRun.includes('m9'));
       expect(secondRun).toEqual(['m5', 'm6', 'm7', 'm8', 'm9']);
+    });
+
+    it('with keyConcurrency, handles other keys of a partition side by side and each key in order', async () => {
+      const topic = unique('keys');
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+      await bus.publish(
+        topic,
+        Array.from({ length: 5 }, (_, seq) => keys.map((key) => ({ key, value: `${key}${seq}` }))).flat(),
+      );
+      const seen = new Map<string, string[]>();
+      const busy = new Set<string>();
+      let inFlight = 0;
+      let mostInFlight = 0;
+      let keyTwiceAtOnce = 0;
+      let total = 0;
+      await subscribe(
+        bus,
+        unique('g'),
+        [topic],
+        async (m) => {
+          if (busy.has(m.key)) keyTwiceAtOnce += 1;
+          busy.add(m.key);
+          inFlight += 1;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          await sleep(5);
+          seen.set(m.key, [...(seen.get(m.key) ?? []), m.value]);
+          inFlight -= 1;
+          busy.delete(m.key);
+          total += 1;
+        },
+        3,
+      );
+      await waitFor('30 messages', () => total >= 30);
+
+      for (const key of keys) expect(seen.get(key)).toEqual([0, 1, 2, 3, 4].map((seq) => `${key}${seq}`));
+      expect(keyTwiceAtOnce).toBe(0);
+      expect(mostInFlight).toBeGreaterThan(1);
+      expect(mostInFlight).toBeLessThanOrEqual(3);
+    });
+
+    it('with keyConcurrency, a failing message holds back its key only, and its offset stays uncommitted', async () => {
+      const topic = unique('keyfail');
+      const groupId = unique('g');
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      await bus.publish(topic, [
+        { key: 'a', value: 'a0' },
+        { key: 'b', value: 'b0' },
+        { key: 'a', value: 'a1' },
+        { key: 'b', value: 'b1' },
+        { key: 'b', value: 'b2' },
+      ]);
+      const before = await open();
+      const firstRun: string[] = [];
+      const subscription = await before.subscribe(
+        { groupId, topics: [topic], keyConcurrency: 2 },
+        async (m) => {
+          firstRun.push(m.value);
+          if (m.value === 'a0') throw new Error('a0 cannot be handled yet');
+        },
+      );
+      await waitFor(
+        'b2 and a0 twice',
+        () => firstRun.includes('b2') && firstRun.filter((v) => v === 'a0').length >= 2,
+      );
+      await subscription.stop();
+      await before.close();
+      // b's messages went through while a0 kept failing; a1 waited behind it.
+      expect(firstRun.filter((v) => v.startsWith('b'))).toEqual(['b0', 'b1', 'b2']);
+      expect(firstRun).not.toContain('a1');
+
+      // Nothing before a0 was handled, so nothing was committed: all of it comes again, none skipped.
+      const after = await open();
+      const secondRun: string[] = [];
+      await subscribe(after, groupId, [topic], async (m) => void secondRun.push(m.value));
+      await waitFor('b2', () => secondRun.includes('b2'));
+      expect(secondRun).toEqual(['a0', 'b0', 'a1', 'b1', 'b2']);
     });
 
     it('stop() waits for the handler in flight and commits its offset', async () => {

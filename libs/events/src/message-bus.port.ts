@@ -13,11 +13,12 @@ export interface MessageBus {
    */
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   /**
-   * Delivers the topics' messages to `handler`, at least once. Within a partition (so for one key)
-   * messages are handled one at a time, in order. A message's offset is committed only after its handler
-   * resolves; if the handler throws, the message is delivered again (after a pause) before any later
-   * message of its partition. Consumers sharing a `groupId` split the partitions; each group sees every
-   * message. Without a committed offset, a group starts at the beginning of the topic.
+   * Delivers the topics' messages to `handler`, at least once. Messages with the same key are handled one
+   * at a time, in order; by default so is a whole partition, and with `keyConcurrency` messages of other
+   * keys in the partition may be handled meanwhile. An offset is committed only once its message and every
+   * earlier one of its partition were handled; if the handler throws, the message is delivered again (after
+   * a pause) before any later message of its key. Consumers sharing a `groupId` split the partitions; each
+   * group sees every message. Without a committed offset, a group starts at the beginning of the topic.
    */
   subscribe(
     options: SubscribeOptions,
@@ -54,10 +55,19 @@ export interface BusMessage {
 export interface SubscribeOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
+  /**
+   * How many messages of one partition, each of another key, may be in their handlers at once (default 1:
+   * one message at a time, in offset order). For handlers that wait on I/O, such as a durable append, with
+   * far more keys than partitions.
+   */
+  readonly keyConcurrency?: number;
 }
 
 export interface BusSubscription {
-  /** Stops delivering; resolves once the handler in flight (if any) has finished and its offset is committed. */
+  /**
+   * Stops delivering; resolves once the handlers in flight (if any) have finished and the offsets of what
+   * was handled (in each partition, up to the first message not handled) are committed.
+   */
   stop(): Promise<void>;
 }
 

@@ -19,6 +19,9 @@ export class BankFeedPoller {
   private running = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  /** The gateway said the bank published since the last read began (gateways that can tell). */
+  private published = false;
+  private unwatch?: () => void;
 
   constructor(
     @Inject(BANK_GATEWAY) private readonly bank: BankGateway,
@@ -29,12 +32,17 @@ export class BankFeedPoller {
 
   async start(): Promise<void> {
     this.running = true;
+    this.unwatch = this.bank.onMessages?.(() => {
+      this.published = true;
+      this.wake?.();
+    });
     const cursor = await this.state.feedCursor();
     this.loop = this.poll(cursor);
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    this.unwatch?.();
     this.wake?.();
     await this.loop;
   }
@@ -65,9 +73,11 @@ export class BankFeedPoller {
     let failures = 0;
     while (this.running) {
       try {
+        this.published = false;
         ({ cursor } = await this.drain(cursor));
         failures = 0;
-        await this.pause(this.config.pollIntervalMs);
+        // Until the interval is up, or sooner if the bank says it published (then there is more to read).
+        if (!this.published) await this.pause(this.config.pollIntervalMs, true);
       } catch (error) {
         failures++;
         const delay = backoffDelayMs(failures, {
@@ -85,9 +95,12 @@ export class BankFeedPoller {
     }
   }
 
-  private async pause(ms: number): Promise<void> {
+  /** Sleeps `ms`; `stop` ends it early, and so does news of published messages if `untilPublished`. */
+  private async pause(ms: number, untilPublished = false): Promise<void> {
     const ac = new AbortController();
-    this.wake = () => ac.abort();
+    this.wake = () => {
+      if (untilPublished || !this.running) ac.abort();
+    };
     await sleep(ms, undefined, { signal: ac.signal }).catch(() => undefined);
     this.wake = undefined;
   }

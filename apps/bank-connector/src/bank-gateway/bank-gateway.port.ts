@@ -23,6 +23,13 @@ export interface BankGateway {
    */
   fetchMessages(cursor: string | undefined, limit: number): Promise<readonly BankMessageEnvelope[]>;
 
+  /**
+   * For a gateway that learns when the bank publishes (the in-process sandbox): calls `listener` then, so
+   * the feed is read at once rather than at the next poll. A gateway that cannot tell (HTTP) leaves it out,
+   * and the poller's interval alone applies. Returns the way to stop listening.
+   */
+  onMessages?(listener: () => void): () => void;
+
   close(): Promise<void>;
 }
 

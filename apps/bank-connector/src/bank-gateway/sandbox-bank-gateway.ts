@@ -34,6 +34,10 @@ export class SandboxBankGateway implements BankGateway {
     }
   }
 
+  onMessages(listener: () => void): () => void {
+    return this.bank.onPublished(listener);
+  }
+
   async close(): Promise<void> {
     if (this.ownsBank) await this.bank.stop();
   }

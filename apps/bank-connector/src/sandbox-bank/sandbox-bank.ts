@@ -223,6 +223,7 @@ export class SandboxBank {
   private readonly takenEndToEndIds = new Map<string, string>();
   private readonly ledgers = new Map<string, Ledger>();
   private readonly feed: string[] = [];
+  private readonly publishedListeners = new Set<() => void>();
   private readonly closedDays = new Map<string, readonly string[]>();
   private lastClosedDay: string | undefined;
   private readonly schedule = new StepQueue();
@@ -231,6 +232,9 @@ export class SandboxBank {
   private queue: Promise<unknown> = Promise.resolve();
   private failure: SandboxBankFailure | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The one-shot timer for the earliest scheduled step, and when that step is due. */
+  private dueTimer: NodeJS.Timeout | undefined;
+  private dueTimerAt = 0;
   private tickError: unknown;
 
   private constructor(
@@ -369,28 +373,62 @@ export class SandboxBank {
     });
   }
 
+  /**
+   * Calls `listener` (soon, not from within the bank's work) whenever the bank has published messages to its
+   * feed, so an in-process reader need not wait for its next poll. Returns the way to stop listening.
+   */
+  onPublished(listener: () => void): () => void {
+    this.publishedListeners.add(listener);
+    return () => this.publishedListeners.delete(listener);
+  }
+
   /** Does the work that is due now (the timer calls this; tests may too). */
   async tick(): Promise<void> {
     this.assertUsable();
     await this.exclusive((facts) => this.processDue(facts));
   }
 
-  /** Processes due work every `intervalMs` without waiting for a caller. */
+  /**
+   * Processes due work without waiting for a caller: when the next scheduled step falls due, and at least
+   * every `intervalMs`.
+   */
   start(intervalMs = 50): void {
     if (this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      if (this.failure !== undefined) return;
-      this.tick().catch((error: unknown) => (this.tickError = error));
-    }, intervalMs);
+    this.timer = setInterval(() => this.tickFromTimer(), intervalMs);
     this.timer.unref();
+    this.armDueTimer();
   }
 
   /** Stops the timer and waits for the work in hand; the journal is closed. */
   async stop(): Promise<void> {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
+    clearTimeout(this.dueTimer);
+    this.dueTimer = undefined;
     await this.queue.catch(() => undefined);
     this.journal?.close();
+  }
+
+  private tickFromTimer(): void {
+    if (this.failure !== undefined) return;
+    this.tick().catch((error: unknown) => (this.tickError = error));
+  }
+
+  /** Once started: a timer for the earliest scheduled step, unless one is set for it or sooner. */
+  private armDueTimer(): void {
+    const next = this.schedule.peek();
+    if (this.timer === undefined || next === undefined) return;
+    if (this.dueTimer !== undefined && this.dueTimerAt <= next.dueAt) return;
+    clearTimeout(this.dueTimer);
+    this.dueTimerAt = next.dueAt;
+    this.dueTimer = setTimeout(
+      () => {
+        this.dueTimer = undefined;
+        this.tickFromTimer();
+      },
+      Math.max(0, next.dueAt - this.clock.now().getTime()),
+    );
+    this.dueTimer.unref();
   }
 
   /** The last error a timer tick met, if any (a tick has no caller to tell). */
@@ -754,6 +792,7 @@ export class SandboxBank {
         return await operation(facts);
       } finally {
         this.flush(facts);
+        this.armDueTimer();
       }
     });
     this.queue = run.catch(() => undefined);
@@ -761,7 +800,16 @@ export class SandboxBank {
   }
 
   private flush(facts: readonly BankFact[]): void {
-    if (facts.length === 0 || this.journal === undefined) return;
+    if (facts.length === 0) return;
+    this.journalFacts(facts);
+    // Once journalled: what a listener reads then survives a restart.
+    if (this.publishedListeners.size > 0 && facts.some((fact) => fact.type === 'MessagePublished')) {
+      for (const listener of this.publishedListeners) queueMicrotask(listener);
+    }
+  }
+
+  private journalFacts(facts: readonly BankFact[]): void {
+    if (this.journal === undefined) return;
     try {
       this.journal.append({
         at: this.clock.now().toISOString(),

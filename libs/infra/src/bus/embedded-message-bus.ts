@@ -12,6 +12,7 @@ import {
   TopicSpec,
 } from '@ledger/events';
 import { BusLogger, deliverUntilHandled, describeError, nestBusLogger, pause } from './bus-logger';
+import { deliverInKeyOrder, keyConcurrencyOf } from './key-ordered-delivery';
 import { partitionForKey } from './key-partitioner';
 
 export interface EmbeddedMessageBusOptions {
@@ -350,6 +351,7 @@ export class EmbeddedMessageBus implements MessageBus {
       options.groupId,
       [...new Set(options.topics)].sort(),
       handler,
+      keyConcurrencyOf(options),
     );
     this.consumers.add(consumer);
     this.startPolling();
@@ -551,6 +553,7 @@ class EmbeddedConsumer {
     readonly groupId: string,
     readonly topics: readonly string[],
     readonly handler: (message: BusMessage) => Promise<void>,
+    readonly keyConcurrency: number,
   ) {}
 
   async start(): Promise<void> {
@@ -675,6 +678,7 @@ class PartitionWorker {
   stopping = false;
   private done: Promise<void> = Promise.resolve();
   private readonly signal: { wake?: () => void } = {};
+  private readonly pauses = new Set<{ wake?: () => void }>();
 
   constructor(
     private readonly consumer: EmbeddedConsumer,
@@ -713,31 +717,44 @@ class PartitionWorker {
         await bus.waitForMessages(this.topic, this.signal);
         continue;
       }
-      for (const message of messages) {
-        const handled = await deliverUntilHandled(() => this.consumer.handler(message), {
-          initialDelayMs: retryDelayMs,
-          maxDelayMs: maxRetryDelayMs,
-          logger: bus.logger,
-          context: {
-            groupId: this.consumer.groupId,
-            topic: this.topic,
-            partition: this.partition,
-            offset: message.offset,
-          },
-          pause: (ms) => pause(ms, this.signal),
-          stopped: () => this.stopping,
-        });
-        if (!handled) return;
-        this.next = Number(message.offset) + 1;
-        this.consumer.handled(this.topic, this.partition, Number(message.offset));
-      }
+      const completed = await deliverInKeyOrder(
+        messages,
+        this.consumer.keyConcurrency,
+        (message) =>
+          deliverUntilHandled(() => this.consumer.handler(message), {
+            initialDelayMs: retryDelayMs,
+            maxDelayMs: maxRetryDelayMs,
+            logger: bus.logger,
+            context: {
+              groupId: this.consumer.groupId,
+              topic: this.topic,
+              partition: this.partition,
+              offset: message.offset,
+            },
+            pause: (ms) => this.pause(ms),
+            stopped: () => this.stopping,
+          }),
+        (message) => {
+          this.next = Number(message.offset) + 1;
+          this.consumer.handled(this.topic, this.partition, Number(message.offset));
+        },
+      );
+      if (!completed) return;
     }
   }
 
-  /** Resolves once the handler in flight (if any) has returned. */
+  /** A redelivery pause that `stop` cuts short; with several keys in flight there may be several at once. */
+  private pause(ms: number): Promise<void> {
+    const signal: { wake?: () => void } = {};
+    this.pauses.add(signal);
+    return pause(ms, signal).finally(() => this.pauses.delete(signal));
+  }
+
+  /** Resolves once the handlers in flight (if any) have returned. */
   stop(): Promise<void> {
     this.stopping = true;
     this.signal.wake?.();
+    for (const signal of this.pauses) signal.wake?.();
     return this.done;
   }
 }

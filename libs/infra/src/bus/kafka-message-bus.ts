@@ -20,6 +20,7 @@ import {
   TopicSpec,
 } from '@ledger/events';
 import { BusLogger, deliverUntilHandled, describeError, nestBusLogger, pause } from './bus-logger';
+import { deliverInKeyOrder, keyConcurrencyOf } from './key-ordered-delivery';
 
 export interface KafkaMessageBusOptions {
   readonly brokers: readonly string[];
@@ -215,9 +216,10 @@ export class KafkaMessageBus implements MessageBus {
 class KafkaSubscription {
   private consumer?: Consumer;
   private stopping?: Promise<void>;
-  /** Redelivery pauses in progress (one per partition at most), cut short by `stop`. */
+  /** Redelivery pauses in progress (one per key in flight at most), cut short by `stop`. */
   private readonly pauses = new Set<{ wake?: () => void }>();
   private rebuildTimer?: NodeJS.Timeout;
+  private readonly keyConcurrency: number;
 
   constructor(
     private readonly kafka: Kafka,
@@ -226,7 +228,9 @@ class KafkaSubscription {
     private readonly subscribe: SubscribeOptions,
     private readonly handler: (message: BusMessage) => Promise<void>,
     private readonly onStopped: () => void,
-  ) {}
+  ) {
+    this.keyConcurrency = keyConcurrencyOf(subscribe);
+  }
 
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
@@ -279,35 +283,38 @@ class KafkaSubscription {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const initialDelay = this.options.retryDelayMs ?? 200;
     const maxDelay = this.options.maxRetryDelayMs ?? 10_000;
-    for (const raw of batch.messages) {
-      if (!isRunning() || isStale() || this.stopping) return;
-      const message = toBusMessage(batch.topic, batch.partition, raw);
-      const handled = await deliverUntilHandled(() => this.handler(message), {
-        initialDelayMs: initialDelay,
-        maxDelayMs: maxDelay,
-        logger: this.logger,
-        context: {
-          groupId: this.subscribe.groupId,
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: raw.offset,
-        },
-        pause: (ms) => {
-          const signal = {};
-          this.pauses.add(signal);
-          return pause(ms, signal).finally(() => this.pauses.delete(signal));
-        },
-        // Stopping, or the partition moved to another member: it stays uncommitted, so it is
-        // delivered again wherever the partition is consumed next.
-        stopped: () => !isRunning() || isStale() || this.stopping !== undefined,
-        // Throws if the group is rebalancing, which hands the partition over.
-        beforeRetry: heartbeat,
-      });
-      if (!handled) return;
-      resolveOffset(raw.offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
-    }
+    // Stopping, or the partition moved to another member: what is not handled stays uncommitted, so it
+    // is delivered again wherever the partition is consumed next.
+    const stopped = () => !isRunning() || isStale() || this.stopping !== undefined;
+    await deliverInKeyOrder(
+      batch.messages.map((raw) => toBusMessage(batch.topic, batch.partition, raw)),
+      this.keyConcurrency,
+      (message) =>
+        deliverUntilHandled(() => this.handler(message), {
+          initialDelayMs: initialDelay,
+          maxDelayMs: maxDelay,
+          logger: this.logger,
+          context: {
+            groupId: this.subscribe.groupId,
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: message.offset,
+          },
+          pause: (ms) => {
+            const signal = {};
+            this.pauses.add(signal);
+            return pause(ms, signal).finally(() => this.pauses.delete(signal));
+          },
+          stopped,
+          // Throws if the group is rebalancing, which hands the partition over.
+          beforeRetry: heartbeat,
+        }),
+      async (message) => {
+        resolveOffset(message.offset);
+        await commitOffsetsIfNecessary();
+        await heartbeat();
+      },
+    );
   }
 
   stop(): Promise<void> {

@@ -30,6 +30,8 @@ export class MessageBusContext extends BaseRpcContext<[BusMessage]> {
 export interface MessageBusServerOptions {
   /** The consumer group this app's handlers consume as. */
   readonly groupId: string;
+  /** Messages of other keys in one partition handled at once (`SubscribeOptions.keyConcurrency`). */
+  readonly keyConcurrency?: number;
 }
 
 /**
@@ -78,7 +80,10 @@ export class MessageBusServer extends Server implements CustomTransportStrategy 
       return;
     }
     this.bus
-      .subscribe({ groupId: this.options.groupId, topics }, (message) => this.route(message))
+      .subscribe(
+        { groupId: this.options.groupId, topics, keyConcurrency: this.options.keyConcurrency },
+        (message) => this.route(message),
+      )
       .then(
         (subscription) => {
           this.subscription = subscription;
