@@ -5,11 +5,12 @@
  * latency and the ratios. Figures, not assertions: goals are in the README.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { benchToken, startBenchLedger } from './bench-ledger';
+import { cpuMs } from './proc-cpu';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -43,15 +44,8 @@ type RunOptions = Record<string, any>;
 
 let serverPid = 0;
 
-/** User + system CPU time of the server process so far, in µs (from /proc, Linux). */
-function serverCpuMicros(): number {
-  try {
-    const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
-  } catch {
-    return NaN;
-  }
-}
+/** User + system CPU time of the server process so far, in µs. */
+const serverCpuMicros = (): number => cpuMs(serverPid) * 1000;
 
 async function run(title: string, options: RunOptions, count = 1): Promise<Figures> {
   const cpuBefore = serverCpuMicros();

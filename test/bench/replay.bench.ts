@@ -11,7 +11,7 @@
  * picks the rows (default all). The CPU time of the rebuild (this process, every thread) is printed
  * beside each rate.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -26,6 +26,7 @@ import {
   RebuildResult,
 } from '@ledger/infra';
 import { generateHistory } from '../support/history-generator';
+import { cpuMs } from './proc-cpu';
 
 const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ROWS = new Set((process.env.BENCH_ROWS ?? 'embedded,mongo,live').split(','));
@@ -48,14 +49,8 @@ interface Row {
 /** CPU time so far of another process (user + system), in seconds; undefined if it cannot be read. */
 function processCpuSeconds(pid: string | undefined): number | undefined {
   if (!pid) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid.trim()}/stat`, 'utf8')
-      .replace(/^.*\) /, '')
-      .split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
+  const ms = cpuMs(pid.trim());
+  return Number.isNaN(ms) ? undefined : ms / 1000;
 }
 
 async function measured(label: string, run: () => Promise<RebuildResult>, intoServer = false): Promise<Row> {

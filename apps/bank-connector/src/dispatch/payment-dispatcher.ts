@@ -169,7 +169,15 @@ export class PaymentDispatcher {
     // (crash, timeout) must be the same bytes, or the bank refuses it as another message under the
     // same id and its payments would be marked failed although the bank has them.
     const xml = buildPain001(message, { layout: 'indented' });
-    const validation = await validateIso20022(xml);
+    // Signed on this thread while the schema is checked on the validator's: a signature of a message
+    // that fails its schema is thrown away unsent.
+    const [validation, signing] = await Promise.all([
+      validateIso20022(xml),
+      signIso20022(xml, this.key).then(
+        (jws) => ({ jws }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
     if (!validation.valid) {
       // Our own message breaks the schema: a bug, never sent; the treasurer sees the payments failed.
       this.logger.error({
@@ -184,7 +192,8 @@ export class PaymentDispatcher {
         `the pain.001 failed schema validation: ${validation.errors[0] ?? ''}`,
       );
     }
-    const signed = await signIso20022(xml, this.key);
+    if ('error' in signing) throw signing.error;
+    const signed = signing.jws;
     this.intake.remember(dispatches.map((d) => d.paymentId));
     for (let attempt = 1; ; attempt++) {
       try {

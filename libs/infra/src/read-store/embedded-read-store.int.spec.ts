@@ -106,7 +106,7 @@ describe('embedded read store specifics', () => {
   });
 
   it('applies two changes of one document in one commit in their order', async () => {
-    // A commit writes its rows in key order; the order of one document's changes must survive that.
+    // Whatever order a commit writes its rows in, the order of one document's changes must survive it.
     const store = new EmbeddedReadStore({ file: join(dir, 'order.sqlite'), namespace: 'order' });
     const ref = (id: string) => ({ collection: 'c', id });
     await store.commit(
