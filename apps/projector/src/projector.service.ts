@@ -43,13 +43,21 @@ export class ProjectorService implements ProjectionProgress, OnApplicationBootst
         onError,
       });
     }
+    // Down while the projector thread is dead (it is being started again); a projection whose batches
+    // fail (being retried) is named, with its error, but is not down: the read store's check says why.
     health.register('projector', async () => {
       const head = await this.events.headPosition();
       const behind = ledgerProjections.map((p) => `${p.name} ${head - this.position(p.name)} behind`);
+      const { alive, failing } = this.thread?.state() ?? { alive: true, failing: this.runnerFailures() };
+      const failures = [...failing].map(([name, error]) => `${name} failing: ${error}`);
       return {
-        status: 'up',
+        status: alive ? 'up' : 'down',
         adapter: this.thread ? 'projector-thread' : 'projection-runner',
-        detail: `head ${head}; ${behind.join(', ')}`,
+        detail: [
+          ...(alive ? [] : ['the projector thread is not running; starting it again']),
+          `head ${head}; ${behind.join(', ')}`,
+          ...failures,
+        ].join('; '),
       };
     });
   }
@@ -60,6 +68,15 @@ export class ProjectorService implements ProjectionProgress, OnApplicationBootst
 
   async onApplicationShutdown(): Promise<void> {
     await (this.thread ?? this.runner)!.stop();
+  }
+
+  /** Projections on this thread whose last batch failed, with the error. */
+  private runnerFailures(): Map<string, string> {
+    const failing = new Map<string, string>();
+    for (const stats of this.runner?.stats() ?? []) {
+      if (stats.lastError !== undefined && stats.failing) failing.set(stats.name, stats.lastError);
+    }
+    return failing;
   }
 
   position(projection: string): bigint {

@@ -83,10 +83,14 @@ describe('ProjectorThread', () => {
     // Nothing the app does kills the thread; terminating it stands in for a crash inside it.
     const worker = (thread as unknown as { worker: Worker }).worker;
     const exited = new Promise((resolve) => worker.once('exit', resolve));
+    expect(thread.state().alive).toBe(true);
     await worker.terminate();
     await exited;
+    // What the health check reports until the thread is up again.
+    expect(thread.state().alive).toBe(false);
     await generateHistory(events, { events: 200, seed: 6 });
     await caughtUp();
+    expect(thread.state()).toEqual({ alive: true, failing: new Map() });
     expect(exits).toEqual(['exited with code 1']);
   });
 

@@ -30,6 +30,10 @@ export class ProjectorThread {
   private unsubscribe?: () => void;
   private stopping = false;
   private restartTimer?: NodeJS.Timeout;
+  /** Whether a thread is up: started, and not exited since. */
+  private alive = false;
+  /** The last failure of each projection that has not applied a batch since. */
+  private readonly failing = new Map<string, string>();
 
   constructor(private readonly options: ProjectorThreadOptions) {}
 
@@ -61,6 +65,14 @@ export class ProjectorThread {
     return this.positions.get(projection) ?? -1n;
   }
 
+  /**
+   * For health checks: whether the thread is up (false between its death and its start again), and
+   * the projections whose last batch failed, with the error (they are being retried).
+   */
+  state(): { readonly alive: boolean; readonly failing: ReadonlyMap<string, string> } {
+    return { alive: this.alive, failing: new Map(this.failing) };
+  }
+
   waitFor(projection: string, position: bigint, timeoutMs: number): Promise<boolean> {
     return this.waiters.wait(projection, position, timeoutMs);
   }
@@ -84,12 +96,15 @@ export class ProjectorThread {
             for (const [name, position] of Object.entries(message.positions))
               this.advance(name, position === null ? -1n : BigInt(position));
             started = true;
+            this.alive = true;
             resolve();
             break;
           case 'progress':
+            this.failing.delete(message.projection);
             this.advance(message.projection, BigInt(message.position));
             break;
           case 'failed':
+            this.failing.set(message.projection, message.error);
             this.options.onError(message.projection, message.error);
             break;
           case 'fatal':
@@ -106,7 +121,10 @@ export class ProjectorThread {
         if (!started) reject(error);
       });
       worker.on('exit', (code) => {
-        if (this.worker === worker) this.worker = undefined;
+        if (this.worker === worker) {
+          this.worker = undefined;
+          this.alive = false;
+        }
         if (!started) return reject(new Error(`the projector thread exited with ${code} before it started`));
         if (this.stopping) return;
         this.options.onExit(fatal ?? `exited with code ${code}`);

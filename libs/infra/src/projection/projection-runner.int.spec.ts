@@ -121,19 +121,25 @@ describe('ProjectionRunner', () => {
       return reads.commit(changes, checkpoint);
     };
     const errors: string[] = [];
-    const runner = new ProjectionRunner({
+    const failingWhenReported: boolean[] = [];
+    const runner: ProjectionRunner = new ProjectionRunner({
       eventStore: events,
       readStore: flaky,
       projections: [counter],
       retryDelayMs: 10,
-      onError: (_p, e) => errors.push((e as Error).message),
+      onError: (_p, e) => {
+        errors.push((e as Error).message);
+        failingWhenReported.push(runner.stats()[0].failing);
+      },
     });
     await runner.start();
     expect(await runner.waitFor(5n, 5000)).toBe(true);
     await runner.stop();
     expect(errors).toEqual(['disk on fire', 'disk on fire']);
     expect(await reads.get('counts', 'f')).toMatchObject({ count: 5 });
-    expect(runner.stats()[0].failures).toBe(2);
+    // Failing while it retried (what health reports), no longer once a batch went through.
+    expect(failingWhenReported).toEqual([true, true]);
+    expect(runner.stats()[0]).toMatchObject({ failures: 2, lastError: 'disk on fire', failing: false });
     await events.close();
   });
 });

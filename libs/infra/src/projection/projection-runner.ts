@@ -42,6 +42,8 @@ export interface ProjectionStats {
   readonly lastBatchEvents: number;
   readonly failures: number;
   readonly lastError?: string;
+  /** True from a failure until a batch is applied again (the projection is being retried). */
+  readonly failing: boolean;
 }
 
 const TIMEOUT = Symbol('timeout');
@@ -139,6 +141,7 @@ class ProjectionLoop {
     failures: 0,
   };
   private lastError?: string;
+  private failing = false;
 
   constructor(
     readonly projection: Projection,
@@ -173,6 +176,7 @@ class ProjectionLoop {
       position: this.position,
       ...this.counters,
       lastError: this.lastError,
+      failing: this.failing,
     };
   }
 
@@ -197,6 +201,7 @@ class ProjectionLoop {
         if (first) return failed(error);
         this.counters.failures += 1;
         this.lastError = (error as Error).message;
+        this.failing = true;
         this.options.onError?.(this.projection.name, error);
         // The cache may hold documents whose commit failed.
         this.cache.clear();
@@ -269,6 +274,7 @@ class ProjectionLoop {
     this.position = last;
     this.counters.eventsApplied += applied;
     this.counters.batches += 1;
+    this.failing = false;
     this.counters.lastBatchEvents = batch.length;
     this.counters.lastBatchMs = performance.now() - started;
     this.options.onBatch?.({
