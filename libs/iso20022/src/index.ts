@@ -4,7 +4,12 @@ export { buildPain001, parsePain001 } from './pain001.codec';
 export { buildPain002, parsePain002 } from './pain002.codec';
 export { buildCamt054, parseCamt054 } from './camt054.codec';
 export { buildCamt053, parseCamt053 } from './camt053.codec';
-export { validateIso20022, Iso20022ValidationResult, closeIso20022Validator } from './schema-validator';
+export {
+  assertSchemaValid,
+  validateIso20022,
+  Iso20022ValidationResult,
+  closeIso20022Validator,
+} from './schema-validator';
 export { parseBankMessage, BankMessage } from './bank-message.parser';
 export {
   detectMessageType,

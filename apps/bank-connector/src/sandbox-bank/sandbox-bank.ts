@@ -26,7 +26,7 @@ import {
   SigningKey,
   TransactionStatusReport,
   TrustedKeys,
-  validateIso20022,
+  assertSchemaValid,
   verifyIso20022,
 } from '@ledger/iso20022';
 import type { JWK } from 'jose';
@@ -849,16 +849,7 @@ export class SandboxBank {
           `the bank takes a pain.001.001.09, not a ${document.type}`,
         );
       }
-      if (this.validateSchema) {
-        const { valid, errors } = await validateIso20022(xml);
-        if (!valid) {
-          throw new Iso20022Error(
-            'ISO20022.SCHEMA_INVALID',
-            `the pain.001 breaks its schema: ${errors.slice(0, 3).join('; ')}`,
-            { errors },
-          );
-        }
-      }
+      if (this.validateSchema) await assertSchemaValid(xml, document.type);
       return parsePain001(document);
     } catch (error) {
       if (error instanceof Iso20022Error) throw refusalOf(error);
