@@ -1,15 +1,13 @@
-import { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ReadModelDocument, ReadStore } from '@ledger/projections';
+import { ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore } from '../../libs/infra/src/event-store/embedded-event-store';
 import { rebuild } from '../../libs/infra/src/projection/rebuild';
 import { collect, testEvent } from '../support/events';
+import { everything, killRepeatedly, startProjector } from '../support/projector-lives';
 import { faultProjections, openReadStore } from '../support/projector-worker';
-import { spawnTs } from '../support/run-ts';
 
 jest.setTimeout(300_000);
 
@@ -71,89 +69,32 @@ describe.each(targets)('projector under kill -9 ($kind read store)', ({ kind, st
     );
   }
 
-  interface Life {
-    readonly child: ChildProcess;
-    readonly ready: Promise<bigint>;
-    readonly exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-    readonly lastBatch: () => bigint;
-    readonly allReported: () => boolean;
-    readonly output: () => string;
-  }
-
-  function startProjector(): Life {
-    const child = spawnTs('test/support/projector-worker.ts', [
+  const start = () =>
+    startProjector({
       eventsFile,
       kind,
       target,
-      `${run}_live`,
-      String(batchSize),
-    ]);
-    let output = '';
-    let last = -1n;
-    // Projections that reported a batch: the kill waits for all of them (each has a checkpoint then).
-    const reported = new Set<string>();
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on('exit', (code, signal) => resolve({ code, signal })),
-    );
-    const ready = new Promise<bigint>((resolve, reject) => {
-      void exit.then(() => reject(new Error(`projector exited before ready: ${output}`)));
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        output += `${line}\n`;
-        const [tag, a, b] = line.split(' ');
-        if (tag === 'ready') resolve(BigInt(a));
-        if (tag === 'batch') {
-          last = BigInt(b);
-          reported.add(a);
-        }
-      });
+      namespace: `${run}_live`,
+      batchSize,
+      set: 'fault',
+      projections: faultProjections.length,
     });
-    ready.catch(() => undefined);
-    return {
-      child,
-      ready,
-      exit,
-      lastBatch: () => last,
-      allReported: () => reported.size === faultProjections.length,
-      output: () => output,
-    };
-  }
 
   it('ends with read models equal to a clean rebuild and to totals computed from the log', async () => {
     const events = new EmbeddedEventStore({ file: eventsFile });
     await appendWave(events, 1, streams);
     const firstHead = await events.headPosition();
 
-    const resumedFrom: bigint[] = [];
-    const killedAt: bigint[] = [];
-    const kills = 3 + Math.floor(Math.random() * 3);
-    for (let life = 0; life < kills; life++) {
-      const projector = startProjector();
-      resumedFrom.push(await projector.ready);
-      // The third life also follows a second wave of appends made while it runs.
-      const wave = life === 2 ? appendWave(events, 2, Math.ceil(streams / 5)) : Promise.resolve();
-      // Kill only once every projection of this life has committed a batch, at a random moment after:
-      // on a loaded machine the first batch can take longer than any fixed delay.
-      const progressed = Date.now() + 20_000;
-      while (!projector.allReported() && projector.child.exitCode === null && Date.now() < progressed) {
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      const delay = Math.floor(Math.random() * 300);
-      const finished = await Promise.race([
-        projector.exit.then(() => true),
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), delay)),
-      ]);
-      await wave;
-      if (finished)
-        throw new Error(`projector finished before its kill; lengthen the history:\n${projector.output()}`);
-      projector.child.kill('SIGKILL');
-      expect((await projector.exit).signal).toBe('SIGKILL');
-      killedAt.push(projector.lastBatch());
-    }
+    // The third life also follows a second wave of appends made while it runs.
+    const { resumedFrom, killedAt } = await killRepeatedly(
+      start,
+      3 + Math.floor(Math.random() * 3),
+      (life) => (life === 2 ? appendWave(events, 2, Math.ceil(streams / 5)) : Promise.resolve()),
+    );
     const head = await events.headPosition();
     expect(head).toBeGreaterThan(firstHead);
 
-    const last = startProjector();
+    const last = start();
     resumedFrom.push(await last.ready);
     const exit = await last.exit;
     expect({ code: exit.code, output: exit.code === 0 ? '' : last.output() }).toEqual({
@@ -218,14 +159,3 @@ describe.each(targets)('projector under kill -9 ($kind read store)', ({ kind, st
     await events.close();
   });
 });
-
-async function everything(store: ReadStore, collection: string): Promise<ReadModelDocument[]> {
-  const out: ReadModelDocument[] = [];
-  let after: string | undefined;
-  do {
-    const page = await store.find(collection, { limit: 1000, after });
-    out.push(...page.items);
-    after = page.next;
-  } while (after);
-  return out;
-}

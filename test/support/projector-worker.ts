@@ -4,14 +4,21 @@
  * batch, and `done <position>` once every projection reached the head of the log (then it stops
  * gracefully and exits 0). The parent kills it with SIGKILL at random moments before that.
  *
- * Usage: projector-worker.ts <events.sqlite> embedded|mongo <read-models file or MONGO_URL> <namespace> <batchSize>
+ * Usage: projector-worker.ts <events.sqlite> embedded|mongo <read-models file or MONGO_URL> <namespace> <batchSize> [fault|ledger]
  *
- * Its projections are small and self-checking, so the test depends on no other read model: a counter
- * and a sum per stream plus totals (money as decimal strings), and a per-stream document deleted when
- * the stream closes.
+ * `fault` (the default) runs small, self-checking projections, so the test depends on no other read
+ * model: a counter and a sum per stream plus totals (money as decimal strings), and a per-stream
+ * document deleted when the stream closes. `ledger` runs the ledger's own projections (balances,
+ * approvals, payments, risk, reconciliation) over a log of the ledger's events.
  */
-import { RecordedEvent } from '@ledger/events';
-import { DocumentRef, Projection, ReadModelDocument, ReadStore } from '@ledger/projections';
+import { ledgerUpcasters, RecordedEvent } from '@ledger/events';
+import {
+  DocumentRef,
+  ledgerProjections,
+  Projection,
+  ReadModelDocument,
+  ReadStore,
+} from '@ledger/projections';
 import { EmbeddedEventStore } from '../../libs/infra/src/event-store/embedded-event-store';
 import { ProjectionRunner } from '../../libs/infra/src/projection/projection-runner';
 import { EmbeddedReadStore } from '../../libs/infra/src/read-store/embedded-read-store';
@@ -53,6 +60,11 @@ export const faultOpen: Projection = {
 
 export const faultProjections = [faultCounters, faultOpen];
 
+/** The projections a worker runs for `fault` or `ledger`. */
+export function workerProjections(set: string | undefined): readonly Projection[] {
+  return set === 'ledger' ? ledgerProjections : faultProjections;
+}
+
 export function openReadStore(kind: string, target: string, namespace: string): ReadStore {
   return kind === 'mongo'
     ? new MongoReadStore({ url: target, namespace })
@@ -60,14 +72,19 @@ export function openReadStore(kind: string, target: string, namespace: string): 
 }
 
 async function main(): Promise<void> {
-  const [eventsFile, kind, target, namespace, batchSize] = process.argv.slice(2);
-  const eventStore = new EmbeddedEventStore({ file: eventsFile, pollIntervalMs: 20 });
+  const [eventsFile, kind, target, namespace, batchSize, set] = process.argv.slice(2);
+  const projections = workerProjections(set);
+  const eventStore = new EmbeddedEventStore({
+    file: eventsFile,
+    pollIntervalMs: 20,
+    ...(set === 'ledger' ? { upcasters: ledgerUpcasters } : {}),
+  });
   const readStore = openReadStore(kind, target, namespace);
   const say = (line: string) => process.stdout.write(`${line}\n`);
   const runner = new ProjectionRunner({
     eventStore,
     readStore,
-    projections: faultProjections,
+    projections,
     batchSize: Number(batchSize),
     // Every batch commits its checkpoint, even one of events a projection ignores: a kill after each
     // projection's first batch then always finds a checkpoint for every one of them.
@@ -76,7 +93,7 @@ async function main(): Promise<void> {
     onError: (projection, error) => process.stderr.write(`${projection}: ${(error as Error).stack}\n`),
   });
   await runner.start();
-  const positions = faultProjections.map((p) => runner.position(p.name) ?? -1n);
+  const positions = projections.map((p) => runner.position(p.name) ?? -1n);
   say(`ready ${positions.reduce((a, b) => (a < b ? a : b))}`);
   // The parent stops appending before it lets a run finish, so the head is final by then.
   for (;;) {
