@@ -45,19 +45,29 @@ export async function deliverInKeyOrder(
     committing = committing.then(() => handledThrough(last));
     return committing;
   };
+  // The first error (a delivery or a commit that threw) stops every lane from starting another message;
+  // it is thrown once the messages in flight are done, so nothing of this page is still running when
+  // the caller moves on (a redelivery must not meet its own earlier attempt).
+  let failure: { readonly error: unknown } | undefined;
   const runLanes = async (): Promise<void> => {
-    for (let lane = queue.shift(); lane !== undefined && !stopped; lane = queue.shift()) {
-      for (const index of lane) {
-        if (stopped || !(await deliver(messages[index]))) {
-          stopped = true;
-          return;
+    try {
+      for (let lane = queue.shift(); lane !== undefined && !stopped; lane = queue.shift()) {
+        for (const index of lane) {
+          if (stopped || !(await deliver(messages[index]))) {
+            stopped = true;
+            return;
+          }
+          handled[index] = true;
+          await advance();
         }
-        handled[index] = true;
-        await advance();
       }
+    } catch (error) {
+      stopped = true;
+      failure ??= { error };
     }
   };
   await Promise.all(Array.from({ length: Math.min(keyConcurrency, queue.length) }, runLanes));
+  if (failure !== undefined) throw failure.error;
   await committing;
   return !stopped && through === messages.length;
 }

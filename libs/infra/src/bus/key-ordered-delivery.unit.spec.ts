@@ -79,6 +79,25 @@ describe('deliverInKeyOrder', () => {
     expect(through).toEqual(['0']);
   });
 
+  it('throws what a delivery threw, only once the other keys in flight are done', async () => {
+    const handler = gated();
+    let settled = false;
+    const done = deliverInKeyOrder(
+      page('abab'),
+      2,
+      (m) => (m.value === 'a@0' ? Promise.reject(new Error('lost the partition')) : handler.deliver(m)),
+      () => undefined,
+    ).finally(() => (settled = true));
+    await turns();
+    // b@1 is in flight: the page is not over while it runs.
+    expect(handler.started).toEqual(['b@1']);
+    expect(settled).toBe(false);
+    handler.finish('b@1');
+    await expect(done).rejects.toThrow('lost the partition');
+    // Nothing more was started after the failure.
+    expect(handler.started).toEqual(['b@1']);
+  });
+
   it('with a concurrency of 1 goes through the page in offset order', async () => {
     const order: string[] = [];
     await deliverInKeyOrder(
