@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { EVENT_STORE, EventStore } from '@ledger/events';
 import { ledgerProjections, READ_STORE, ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore, EmbeddedReadStore, HealthRegistry, ProjectionRunner } from '@ledger/infra';
-import { ProjectorThread } from './projector-thread/projector-thread';
+import { ProjectorThread, threadData } from './projector-thread/projector-thread';
 import { ProjectionProgress } from './query/projection-progress';
 
 /**
@@ -24,11 +24,12 @@ export class ProjectorService implements ProjectionProgress, OnApplicationBootst
   ) {
     const onError = (projection: string, error: unknown) =>
       this.logger.error({ msg: 'projection failed; retrying', projection, error: String(error) });
-    if (
-      events instanceof EmbeddedEventStore &&
-      readStore instanceof EmbeddedReadStore &&
-      process.env.LEDGER_PROJECTOR_THREAD !== 'off'
-    ) {
+    const embedded = events instanceof EmbeddedEventStore && readStore instanceof EmbeddedReadStore;
+    const threadPlan = embedded ? threadData(events, readStore) : undefined;
+    if (typeof threadPlan === 'string') {
+      this.logger.warn({ msg: 'projections run on the main thread', reason: threadPlan });
+    }
+    if (embedded && typeof threadPlan !== 'string' && process.env.LEDGER_PROJECTOR_THREAD !== 'off') {
       this.thread = new ProjectorThread({
         events,
         readStore,

@@ -1,8 +1,11 @@
+import type { EmbeddedReadStoreOptions } from '@ledger/infra';
+
 /** The stores the thread opens: the same files as the process that starts it, never chosen from the environment. */
 export interface ProjectorThreadData {
   readonly eventsFile: string;
-  readonly readModelsFile: string;
-  readonly namespace?: string;
+  /** Whether the log is read through the ledger's upcasters (as the host reads it). */
+  readonly upcast: boolean;
+  readonly readStore: EmbeddedReadStoreOptions;
 }
 
 /** What the projector thread and the process that hosts it tell each other (positions as decimal strings). */

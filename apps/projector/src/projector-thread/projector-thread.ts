@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { EmbeddedEventStore, EmbeddedReadStore, PositionWaiters, startModuleWorker } from '@ledger/infra';
+import {
+  EmbeddedEventStore,
+  embeddedLog,
+  EmbeddedReadStore,
+  PositionWaiters,
+  readStoreSpec,
+  startModuleWorker,
+} from '@ledger/infra';
 import { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-thread.messages';
 
 export interface ProjectorThreadOptions {
@@ -13,6 +20,23 @@ export interface ProjectorThreadOptions {
   readonly onExit: (error: string) => void;
   /** Default 1 s. */
   readonly restartDelayMs?: number;
+}
+
+/**
+ * What the thread needs to open the same log and read store as this process, or why it cannot (an
+ * in-memory read store is private to its connection; a log read through other upcasters would be
+ * projected differently there).
+ */
+export function threadData(
+  events: EmbeddedEventStore,
+  readStore: EmbeddedReadStore,
+): ProjectorThreadData | string {
+  const log = embeddedLog(events);
+  if (log === undefined) return 'the log is read through upcasters other than the ledger’s';
+  const spec = readStoreSpec(readStore);
+  if (typeof spec === 'string') return spec;
+  if (spec.kind !== 'embedded') return 'the read store is not the embedded one';
+  return { eventsFile: log.file, upcast: log.upcast, readStore: spec.options };
 }
 
 /**
@@ -78,13 +102,8 @@ export class ProjectorThread {
   }
 
   private launch(): Promise<void> {
-    const data: ProjectorThreadData = {
-      eventsFile: this.options.events.file,
-      readModelsFile: this.options.readStore.file,
-      ...(this.options.readStore.namespace !== undefined
-        ? { namespace: this.options.readStore.namespace }
-        : {}),
-    };
+    const data = threadData(this.options.events, this.options.readStore);
+    if (typeof data === 'string') return Promise.reject(new Error(`no projector thread: ${data}`));
     const worker = startModuleWorker(join(__dirname, 'projector.thread'), data);
     this.worker = worker;
     return new Promise<void>((resolve, reject) => {

@@ -13,9 +13,13 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('projector.thread runs in a worker thread');
   const post = (message: FromProjectorThread) => port.postMessage(message);
-  const { eventsFile, readModelsFile, namespace } = workerData as ProjectorThreadData;
-  const events = new EmbeddedEventStore({ file: eventsFile, upcasters: ledgerUpcasters, readOnly: true });
-  const readStore = new EmbeddedReadStore({ file: readModelsFile, namespace });
+  const { eventsFile, upcast, readStore: readStoreOptions } = workerData as ProjectorThreadData;
+  const events = new EmbeddedEventStore({
+    file: eventsFile,
+    ...(upcast ? { upcasters: ledgerUpcasters } : {}),
+    readOnly: true,
+  });
+  const readStore = new EmbeddedReadStore(readStoreOptions);
   const runner = new ProjectionRunner({
     eventStore: events,
     readStore,

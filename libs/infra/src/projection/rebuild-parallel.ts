@@ -160,8 +160,8 @@ function defaultShares(projections: readonly Projection[], sample: readonly Reco
   return shares.map((s) => s.names);
 }
 
-/** How a helper opens the store, or why it cannot. */
-function readStoreSpec(store: ReadStore): ReadStoreSpec | string {
+/** How another thread opens its own connection to the store, or why it cannot. */
+export function readStoreSpec(store: ReadStore): ReadStoreSpec | string {
   if (store instanceof MongoReadStore) return { kind: 'mongo', options: store.options };
   if (!(store instanceof EmbeddedReadStore)) return 'the read store is neither the embedded one nor MongoDB';
   if (store.file === ':memory:' || store.file === '')
@@ -177,8 +177,11 @@ function readStoreSpec(store: ReadStore): ReadStoreSpec | string {
   };
 }
 
-/** The log's file, and whether it is read through the ledger's upcasters: what a second connection needs. */
-function embeddedLog(eventStore: EmbeddedEventStore): { file: string; upcast: boolean } | undefined {
+/**
+ * The log's file, and whether it is read through the ledger's upcasters: what another thread's
+ * connection needs to read it alike; undefined when it cannot (in memory, other upcasters).
+ */
+export function embeddedLog(eventStore: EmbeddedEventStore): { file: string; upcast: boolean } | undefined {
   const { file, upcasters } = eventStore;
   if (file === ':memory:' || file === '') return undefined;
   if (upcasters !== undefined && upcasters !== ledgerUpcasters) return undefined;
