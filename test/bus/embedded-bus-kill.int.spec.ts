@@ -55,7 +55,10 @@ describe('embedded message bus across processes', () => {
       const acks = new Map<string, number>();
       const child = spawnTs('test/bus/bus-publish-worker.ts', [file, topic]);
       await started(child, ([tag, batchId, size]) => tag === 'ack' && acks.set(batchId, Number(size)));
-      await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 400)));
+      // After a random number of resolved publishes, not a random time: under other suites' load a
+      // fixed delay may see too few to prove anything.
+      const killAfterAcks = 60 + Math.floor(Math.random() * 300);
+      await waitFor(`${killAfterAcks} resolved publishes`, () => acks.size >= killAfterAcks);
       expect(await killed(child)).toBe('SIGKILL');
 
       // Read everything back through the bus: a marker published now to each partition comes after
