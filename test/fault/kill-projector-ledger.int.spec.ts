@@ -8,7 +8,7 @@ import { EmbeddedEventStore } from '../../libs/infra/src/event-store/embedded-ev
 import { rebuild } from '../../libs/infra/src/projection/rebuild';
 import { EmbeddedReadStore } from '../../libs/infra/src/read-store/embedded-read-store';
 import { generateHistory } from '../support/history-generator';
-import { everything, killRepeatedly, startProjector } from '../support/projector-lives';
+import { everything, killRepeatedly, lastLifeFinishes, startProjector } from '../support/projector-lives';
 
 jest.setTimeout(300_000);
 
@@ -53,17 +53,7 @@ describe('the ledger read models under kill -9 (embedded read store)', () => {
     const head = await events.headPosition();
     expect(head).toBeGreaterThan(firstHead);
 
-    const last = start();
-    resumedFrom.push(await last.ready);
-    const exit = await last.exit;
-    expect({ code: exit.code, output: exit.code === 0 ? '' : last.output() }).toEqual({
-      code: 0,
-      output: '',
-    });
-    expect(last.output()).toContain(`done ${head}`);
-    expect(killedAt.every((p) => p > 0n && p < head)).toBe(true);
-    expect(resumedFrom[0]).toBe(-1n);
-    for (let i = 1; i < resumedFrom.length; i++) expect(resumedFrom[i]).toBeGreaterThan(0n);
+    await lastLifeFinishes(start, head, { resumedFrom, killedAt });
 
     const live = new EmbeddedReadStore({ file: target, namespace: `${run}_live` });
     const clean = new EmbeddedReadStore({ file: join(dir, 'clean.sqlite') });

@@ -6,7 +6,7 @@ import { ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore } from '../../libs/infra/src/event-store/embedded-event-store';
 import { rebuild } from '../../libs/infra/src/projection/rebuild';
 import { collect, testEvent } from '../support/events';
-import { everything, killRepeatedly, startProjector } from '../support/projector-lives';
+import { everything, killRepeatedly, lastLifeFinishes, startProjector } from '../support/projector-lives';
 import { faultProjections, openReadStore } from '../support/projector-worker';
 
 jest.setTimeout(300_000);
@@ -94,22 +94,7 @@ describe.each(targets)('projector under kill -9 ($kind read store)', ({ kind, st
     const head = await events.headPosition();
     expect(head).toBeGreaterThan(firstHead);
 
-    const last = start();
-    resumedFrom.push(await last.ready);
-    const exit = await last.exit;
-    expect({ code: exit.code, output: exit.code === 0 ? '' : last.output() }).toEqual({
-      code: 0,
-      output: '',
-    });
-    expect(last.output()).toContain(`done ${head}`);
-
-    // Every kill interrupted real work, and every restart resumed from a checkpoint instead of the start.
-    expect(killedAt.every((p) => p > 0n && p < head)).toBe(true);
-    expect(resumedFrom[0]).toBe(-1n);
-    for (let i = 1; i < resumedFrom.length; i++) {
-      expect(resumedFrom[i]).toBeGreaterThan(0n);
-      expect(resumedFrom[i]).toBeGreaterThanOrEqual(resumedFrom[i - 1]);
-    }
+    await lastLifeFinishes(start, head, { resumedFrom, killedAt });
 
     const live = openReadStore(kind, target, `${run}_live`);
     const clean = openReadStore(kind, target, `${run}_clean`);

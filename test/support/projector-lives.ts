@@ -104,6 +104,29 @@ export async function killRepeatedly(
   return { resumedFrom, killedAt };
 }
 
+/**
+ * Starts the last life, which must run to the head of the log and exit 0; then checks what the killed
+ * lives show: every kill interrupted real work (a batch after the start, before the head), and every
+ * restart resumed from a checkpoint, never from the start, and never behind the restart before it.
+ */
+export async function lastLifeFinishes(
+  start: () => ProjectorLife,
+  head: bigint,
+  lives: { readonly resumedFrom: readonly bigint[]; readonly killedAt: readonly bigint[] },
+): Promise<void> {
+  const last = start();
+  const resumedFrom = [...lives.resumedFrom, await last.ready];
+  const exit = await last.exit;
+  expect({ code: exit.code, output: exit.code === 0 ? '' : last.output() }).toEqual({ code: 0, output: '' });
+  expect(last.output()).toContain(`done ${head}`);
+  expect(lives.killedAt.every((p) => p > 0n && p < head)).toBe(true);
+  expect(resumedFrom[0]).toBe(-1n);
+  for (let i = 1; i < resumedFrom.length; i++) {
+    expect(resumedFrom[i]).toBeGreaterThan(0n);
+    expect(resumedFrom[i]).toBeGreaterThanOrEqual(resumedFrom[i - 1]);
+  }
+}
+
 /** Every document of a collection, through the store's paging. */
 export async function everything(store: ReadStore, collection: string): Promise<ReadModelDocument[]> {
   const out: ReadModelDocument[] = [];
