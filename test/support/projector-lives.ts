@@ -1,3 +1,5 @@
+/// <reference types="jest" />
+// Support for the crash specs only (it asserts with jest's globals), though built with the rest of test/support.
 import { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { ReadModelDocument, ReadStore } from '@ledger/projections';
