@@ -94,6 +94,13 @@ launch() {
   die "process did not write its pid file $pidfile"
 }
 
+# A server's settings (its command line, its configuration's text) are recorded
+# beside its pid file when it is launched. `start` compares them with the
+# current ones, so a server left running with other settings (an older
+# version of these scripts, another port or tuning) is restarted, not reused.
+record_settings() { printf '%s' "$2" >"$1.settings"; }
+same_settings() { [[ -f "$1.settings" && "$(<"$1.settings")" == "$(printf '%s' "$2")" ]]; }
+
 # wait_ready NAME PIDFILE MARKER LOGFILE CHECK_FN : poll CHECK_FN until it
 # succeeds; fail early if the process dies, and after STARTUP_TIMEOUT.
 wait_ready() {
@@ -135,6 +142,6 @@ stop_pidfile() {
     fi
     sleep 0.2
   done
-  rm -f "$pidfile"
+  rm -f "$pidfile" "$pidfile.settings"
   log "$name stopped"
 }

@@ -5,7 +5,8 @@
 # Usage: scripts/servers/ferretdb.sh install|start [--fresh]|stop|restart|reset|status|env
 #   install   build the ferretdb binary from the Go module proxy into .servers/cache
 #   start     install if needed, start, wait until { ping: 1 } is answered;
-#             no-op if already running and healthy. --fresh wipes the data dir first.
+#             no-op if already running with these settings and healthy (one
+#             running with other settings is restarted). --fresh wipes the data dir first.
 #   stop      TERM (KILL after a timeout); no error if not running
 #   restart   stop + start, keeping data
 #   reset     stop, wipe the SQLite data dir, start
@@ -123,16 +124,36 @@ healthy() {
 
 print_env() { printf 'MONGO_URL=%s\n' "$MONGO_URL"; }
 
+# The server's command line (GOGC included): its settings.
+server_command() {
+  # --debug-addr=- : no metrics/pprof listener (its default 127.0.0.1:8088
+  # would clash with other things); --telemetry=disable : no beacon calls.
+  SERVER_CMD=(env GOGC="$FERRETDB_GOGC" "$FERRETDB_BIN"
+    --handler=sqlite "$PID_MARKER?_pragma=synchronous($SQLITE_SYNCHRONOUS)"
+    --test-batch-size="$INSERT_BATCH"
+    --listen-addr="127.0.0.1:$FERRETDB_PORT"
+    --state-dir="$STATE_DIR"
+    --debug-addr=-
+    --telemetry=disable
+    --log-level="$LOG_LEVEL")
+}
+
 do_start() {
-  local pid
+  local pid settings
   cmd_install
+  server_command
+  settings="$(printf '%q ' "${SERVER_CMD[@]}")"
   if pid="$(pid_alive "$PID_FILE" "$PID_MARKER")"; then
-    if healthy || wait_ready ferretdb "$PID_FILE" "$PID_MARKER" "$LOG_FILE" healthy; then
+    if ! same_settings "$PID_FILE" "$settings"; then
+      log "running (pid $pid) with other settings than these: restarting it"
+      do_stop
+    elif healthy || wait_ready ferretdb "$PID_FILE" "$PID_MARKER" "$LOG_FILE" healthy; then
       log "already running (pid $pid)"
       print_env
       return 0
+    else
+      die "ferretdb (pid $pid) is running but not answering; try: $0 restart"
     fi
-    die "ferretdb (pid $pid) is running but not answering; try: $0 restart"
   fi
   rm -f "$PID_FILE"
   port_open "$FERRETDB_PORT" &&
@@ -140,16 +161,8 @@ do_start() {
   mkdir -p "$DATA_DIR" "$STATE_DIR"
   log "starting ferretdb $FERRETDB_VERSION on 127.0.0.1:$FERRETDB_PORT (data $DATA_DIR, log $LOG_FILE)"
   local started=$SECONDS
-  # --debug-addr=- : no metrics/pprof listener (its default 127.0.0.1:8088
-  # would clash with other things); --telemetry=disable : no beacon calls.
-  launch "$PID_FILE" "$LOG_FILE" env GOGC="$FERRETDB_GOGC" "$FERRETDB_BIN" \
-    --handler=sqlite "$PID_MARKER?_pragma=synchronous($SQLITE_SYNCHRONOUS)" \
-    --test-batch-size="$INSERT_BATCH" \
-    --listen-addr="127.0.0.1:$FERRETDB_PORT" \
-    --state-dir="$STATE_DIR" \
-    --debug-addr=- \
-    --telemetry=disable \
-    --log-level="$LOG_LEVEL"
+  launch "$PID_FILE" "$LOG_FILE" "${SERVER_CMD[@]}"
+  record_settings "$PID_FILE" "$settings"
   if ! wait_ready ferretdb "$PID_FILE" "$PID_MARKER" "$LOG_FILE" healthy; then
     stop_pidfile ferretdb "$PID_FILE" "$PID_MARKER"
     die "ferretdb failed to start"
