@@ -167,6 +167,35 @@ describe('embedded event store specifics', () => {
     await store.close();
   });
 
+  it('pages through the log to its head, filtered, and reads all of it, or up to maxCount, across pages', async () => {
+    const store = new EmbeddedEventStore({ file: freshFile(), pageSize: 3 });
+    const types = ['Paid', 'Other', 'Paid', 'Paid', 'Other', 'Other', 'Other', 'Paid', 'Other'];
+    for (const [i, type] of types.entries())
+      await store.appendToStream(`pages-${i}`, [testEvent(type, { i })], { expectedRevision: 'no_stream' });
+    const head = Number(await store.headPosition());
+    const pages = [...store.pages(-1, 2, { eventTypes: ['Paid'] })];
+    expect(pages.map((p) => p.events.map((e) => e.data))).toEqual([
+      [{ i: 0 }, { i: 2 }],
+      [{ i: 3 }, { i: 7 }],
+      [],
+    ]);
+    expect(pages.map((p) => p.exhausted)).toEqual([false, false, true]);
+    expect(pages[pages.length - 1].scannedTo).toBe(head);
+    // From inside the log, and past its end.
+    expect([...store.pages(pages[0].scannedTo, 10)].flatMap((p) => p.events.map((e) => e.data))).toEqual(
+      types.slice(3).map((_, k) => ({ i: k + 3 })),
+    );
+    expect([...store.pages(head, 10)].map((p) => p.events.length)).toEqual([0]);
+
+    const data = async (options: Parameters<EmbeddedEventStore['readAll']>[0]) =>
+      (await collect(store.readAll(options))).map((e) => (e.data as { i: number }).i);
+    expect(await data({})).toEqual(types.map((_, i) => i));
+    expect(await data({ maxCount: 7 })).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(await data({ maxCount: 0 })).toEqual([]);
+    expect(await data({ maxCount: 3, filter: { eventTypePrefixes: ['Other'] } })).toEqual([1, 4, 5]);
+    await store.close();
+  });
+
   it('upcasts old event versions when they are read', async () => {
     const upcasters = new Upcasters([
       { type: 'Renamed', fromVersion: 1, upcast: (data) => ({ fullName: (data as { name: string }).name }) },

@@ -285,18 +285,13 @@ export class EmbeddedEventStore implements EventStore {
     const store = this;
     return {
       async *[Symbol.asyncIterator]() {
-        let after = start - 1;
+        if (max <= 0) return;
         let delivered = 0;
-        while (delivered < max) {
-          const page = store.page(after, Math.min(store.pageSize, max - delivered), filter);
+        for (const page of store.pages(start - 1, Math.min(store.pageSize, max), filter))
           for (const event of page.events) {
             yield event;
-            delivered += 1;
+            if (++delivered >= max) return;
           }
-          if (page.scannedTo === after) return;
-          after = page.scannedTo;
-          if (page.exhausted) return;
-        }
       },
     };
   }
@@ -324,6 +319,20 @@ export class EmbeddedEventStore implements EventStore {
       });
     }
     return page;
+  }
+
+  /**
+   * The log after `after`, page by page (at most `size` events each), up to the head as the last page
+   * finds it. Read straight from the file, not through the memo live readers share: a reader of the
+   * whole log (a rebuild, an audit export) would only crowd it.
+   */
+  *pages(after: number, size: number, filter?: PageFilter): Generator<LogPage, void, undefined> {
+    for (;;) {
+      const page = this.readPage(after, size, filter);
+      yield page;
+      if (page.exhausted || page.scannedTo === after) return;
+      after = page.scannedTo;
+    }
   }
 
   private readPage(after: number, limit: number, filter?: PageFilter): LogPage {

@@ -2,13 +2,18 @@ import { RecordedEvent } from '@ledger/events';
 import { DocumentRef, Projection, ReadStore } from '@ledger/projections';
 import { applyBatch, ChangedDocument, DocumentCache, storedChanges } from './project-batch';
 
+/** Default of `RebuildLimits.coldAfterEvents`. */
+export const COLD_AFTER_EVENTS = 20_000;
+/** Default of `RebuildLimits.coldBatch`. */
+export const COLD_BATCH = 5_000;
+
 export interface RebuildLimits {
   /** Changed documents held per projection before they are written. */
   readonly flushDocuments: number;
   /** Documents kept in memory per projection; beyond it, they are loaded back. */
   readonly cacheSize: number;
   /**
-   * A flush writes the documents no event has changed for this many events (default 20,000) and keeps
+   * A flush writes the documents no event has changed for this many events (`COLD_AFTER_EVENTS`) and keeps
    * the others in memory, unless those are most of them. Most documents (a claim's, a payment's) stop
    * changing soon after they start: written once they are cold, they are inserted once and never
    * replaced, which on FerretDB (no `_id` index in use: every replace scans its collection) decides
@@ -16,7 +21,7 @@ export interface RebuildLimits {
    */
   readonly coldAfterEvents?: number;
   /**
-   * Cold documents written together as soon as there are this many (default 5,000), without waiting
+   * Cold documents written together as soon as there are this many (`COLD_BATCH`), without waiting
    * for `flushDocuments`: the store writes them while the next events are projected, and the last
    * write, which nothing overlaps, holds only the documents still hot at the end.
    */
@@ -49,12 +54,16 @@ interface Run {
  */
 export class RebuildRuns {
   private readonly runs: Run[];
+  private readonly coldAfterEvents: number;
+  private readonly coldBatch: number;
 
   constructor(
     projections: readonly Projection[],
     private readonly store: ReadStore,
     private readonly limits: RebuildLimits,
   ) {
+    this.coldAfterEvents = limits.coldAfterEvents ?? COLD_AFTER_EVENTS;
+    this.coldBatch = limits.coldBatch ?? COLD_BATCH;
     this.runs = projections.map((projection) => ({
       projection,
       handles: new Set(projection.handles),
@@ -102,19 +111,18 @@ export class RebuildRuns {
       }
       if (run.cache.size > this.limits.cacheSize) await this.flush(run, last, true, 'coldOrHalf');
       else if (run.dirty.size >= this.limits.flushDocuments) await this.flush(run, last, false, 'coldOrHalf');
-      else if (checkCold && this.coldCount(run) >= (this.limits.coldBatch ?? 5_000))
-        await this.flush(run, last, false, 'cold');
+      else if (checkCold && this.coldCount(run) >= this.coldBatch) await this.flush(run, last, false, 'cold');
     }
   }
 
   private coldCheckEvery(): number {
-    return Math.max(1, Math.min(2_000, Math.floor((this.limits.coldAfterEvents ?? 20_000) / 10)));
+    return Math.max(1, Math.min(2_000, Math.floor(this.coldAfterEvents / 10)));
   }
 
   /** Dirty documents unchanged for `coldAfterEvents`, counted up to `coldBatch`. */
   private coldCount(run: Run): number {
-    const coldBefore = this.eventsRead - (this.limits.coldAfterEvents ?? 20_000);
-    const enough = this.limits.coldBatch ?? 5_000;
+    const coldBefore = this.eventsRead - this.coldAfterEvents;
+    const enough = this.coldBatch;
     if (!Number.isFinite(enough)) return 0;
     let count = 0;
     for (const { at } of run.touched.values()) {
@@ -155,7 +163,7 @@ export class RebuildRuns {
     which: 'all' | 'cold' | 'coldOrHalf',
   ): Promise<void> {
     await run.writing;
-    const coldBefore = this.eventsRead - (this.limits.coldAfterEvents ?? 20_000);
+    const coldBefore = this.eventsRead - this.coldAfterEvents;
     let keys: string[];
     if (which === 'all') keys = [...run.dirty.keys()];
     else {

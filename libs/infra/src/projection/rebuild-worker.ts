@@ -85,8 +85,7 @@ async function project(
   const filter = { eventTypes: types };
   let reported = performance.now();
   let after = -1;
-  while (after < bound) {
-    const page = events.page(after, batchSize, filter);
+  for (const page of events.pages(after, batchSize, filter)) {
     let batch: RecordedEvent[] = page.events;
     if (batch.length > 0 && batch[batch.length - 1].position > last)
       batch = batch.filter((event) => event.position <= last);
@@ -96,8 +95,8 @@ async function project(
       report({ kind: 'progress', position: String(scanned) });
       reported = performance.now();
     }
-    if (page.exhausted || page.scannedTo === after) return;
-    after = page.scannedTo;
+    if (scanned >= bound) return;
+    after = scanned;
   }
 }
 

@@ -4,7 +4,7 @@ import { Projection, ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
 import { parallelPlan, rebuildInParallel } from './rebuild-parallel';
-import { RebuildLimits, RebuildRuns } from './rebuild-runs';
+import { COLD_BATCH, RebuildLimits, RebuildRuns } from './rebuild-runs';
 
 export interface RebuildOptions {
   /** Last position to apply (inclusive): the read models as of that point of the log. */
@@ -83,7 +83,8 @@ export async function rebuild(
     flushDocuments,
     cacheSize: Math.max(options.cacheSize ?? 200_000, flushDocuments),
     ...(options.coldAfterEvents !== undefined ? { coldAfterEvents: options.coldAfterEvents } : {}),
-    coldBatch: options.coldBatch ?? (store instanceof EmbeddedReadStore ? Number.POSITIVE_INFINITY : 5_000),
+    coldBatch:
+      options.coldBatch ?? (store instanceof EmbeddedReadStore ? Number.POSITIVE_INFINITY : COLD_BATCH),
   };
   const started = performance.now();
   const plan = await parallelPlan(eventStore, projections, store, options);
@@ -143,13 +144,8 @@ export async function rebuild(
  */
 async function* pages(eventStore: EventStore, size: number): AsyncGenerator<RecordedEvent[]> {
   if (eventStore instanceof EmbeddedEventStore) {
-    let after = -1;
-    for (;;) {
-      const page = eventStore.page(after, size);
-      if (page.events.length > 0) yield page.events;
-      if (page.exhausted || page.scannedTo === after) return;
-      after = page.scannedTo;
-    }
+    for (const page of eventStore.pages(-1, size)) if (page.events.length > 0) yield page.events;
+    return;
   }
   let page: RecordedEvent[] = [];
   for await (const event of eventStore.readAll({ fromPosition: 'start' })) {
