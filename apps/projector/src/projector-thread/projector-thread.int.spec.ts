@@ -9,9 +9,9 @@ import { generateHistory } from '../../../../test/support/history-generator';
 import { ProjectorThread } from './projector-thread';
 
 /**
- * The projector thread against real embedded stores: it follows what this thread appends, answers
- * `waitFor` from the positions it reports, survives its own death, and stops with its checkpoints
- * stored. What it builds equals a rebuild of the same log.
+ * The projector thread against real embedded stores: it follows what this thread appends (relayed to
+ * it, not polled for), answers `waitFor` from the positions it reports, survives its own death, and
+ * stops with its checkpoints stored. What it builds equals a rebuild of the same log.
  */
 // The thread compiles its TypeScript on start when run from source, as here: seconds, not milliseconds.
 jest.setTimeout(120_000);
@@ -34,6 +34,8 @@ describe('ProjectorThread', () => {
       onError: (projection, error) => exits.push(`${projection}: ${error}`),
       onExit: (error) => exits.push(error),
       restartDelayMs: 50,
+      // Far beyond any wait below: the thread sees appends only because the host relays them.
+      pollIntervalMs: 600_000,
     });
   });
   afterEach(async () => {

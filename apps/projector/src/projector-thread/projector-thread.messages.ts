@@ -6,6 +6,8 @@ export interface ProjectorThreadData {
   /** Whether the log is read through the ledger's upcasters (as the host reads it). */
   readonly upcast: boolean;
   readonly readStore: EmbeddedReadStoreOptions;
+  /** How often the thread's subscriptions look for appends the host did not relay (the log's default if absent). */
+  readonly pollIntervalMs?: number;
 }
 
 /** What the projector thread and the process that hosts it tell each other (positions as decimal strings). */
@@ -16,5 +18,4 @@ export type FromProjectorThread =
   | { readonly kind: 'started'; readonly positions: Readonly<Record<string, string | null>> }
   | { readonly kind: 'progress'; readonly projection: string; readonly position: string }
   | { readonly kind: 'failed'; readonly projection: string; readonly error: string }
-  | { readonly kind: 'fatal'; readonly error: string }
-  | { readonly kind: 'stopped' };
+  | { readonly kind: 'fatal'; readonly error: string };

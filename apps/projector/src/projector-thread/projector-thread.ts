@@ -6,6 +6,7 @@ import {
   EmbeddedReadStore,
   PositionWaiters,
   readStoreSpec,
+  retryDelay,
   startModuleWorker,
 } from '@ledger/infra';
 import { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-thread.messages';
@@ -16,10 +17,18 @@ export interface ProjectorThreadOptions {
   /** The read store the thread writes (it opens its own connection to the same file). */
   readonly readStore: EmbeddedReadStore;
   readonly onError: (projection: string, error: string) => void;
-  /** The thread died or could not start again (it is started again after `restartDelayMs`, doubling). */
+  /**
+   * The thread died or could not start again. It is started again after `restartDelayMs`, doubling
+   * with each start that fails, up to 30 s.
+   */
   readonly onExit: (error: string) => void;
   /** Default 1 s. */
   readonly restartDelayMs?: number;
+  /**
+   * How often the thread looks for appends it was not told of (default: the log's). Appends through
+   * `events` are relayed at once; polling finds those of other processes.
+   */
+  readonly pollIntervalMs?: number;
 }
 
 /**
@@ -30,13 +39,19 @@ export interface ProjectorThreadOptions {
 export function threadData(
   events: EmbeddedEventStore,
   readStore: EmbeddedReadStore,
+  pollIntervalMs?: number,
 ): ProjectorThreadData | string {
   const log = embeddedLog(events);
   if (log === undefined) return 'the log is read through upcasters other than the ledger’s';
   const spec = readStoreSpec(readStore);
   if (typeof spec === 'string') return spec;
   if (spec.kind !== 'embedded') return 'the read store is not the embedded one';
-  return { eventsFile: log.file, upcast: log.upcast, readStore: spec.options };
+  return {
+    eventsFile: log.file,
+    upcast: log.upcast,
+    readStore: spec.options,
+    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
+  };
 }
 
 /**
@@ -45,6 +60,8 @@ export function threadData(
  * on the main thread, and it runs on the second core. The thread's state is its checkpoints in the read
  * store, as in process: if it dies it is started again and carries on from them.
  */
+const MAX_RESTART_DELAY_MS = 30_000;
+
 export class ProjectorThread {
   private worker?: Worker;
   private readonly positions = new Map<string, bigint>();
@@ -102,7 +119,7 @@ export class ProjectorThread {
   }
 
   private launch(): Promise<void> {
-    const data = threadData(this.options.events, this.options.readStore);
+    const data = threadData(this.options.events, this.options.readStore, this.options.pollIntervalMs);
     if (typeof data === 'string') return Promise.reject(new Error(`no projector thread: ${data}`));
     const worker = startModuleWorker(join(__dirname, 'projector.thread'), data);
     this.worker = worker;
@@ -131,8 +148,6 @@ export class ProjectorThread {
             if (!started) reject(new Error(`the projector thread could not start: ${message.error}`));
             void worker.terminate();
             break;
-          case 'stopped':
-            break;
         }
       });
       worker.on('error', (error) => {
@@ -147,20 +162,21 @@ export class ProjectorThread {
         if (!started) return reject(new Error(`the projector thread exited with ${code} before it started`));
         if (this.stopping) return;
         this.options.onExit(fatal ?? `exited with code ${code}`);
-        this.restartLater(this.options.restartDelayMs ?? 1000);
+        this.restartLater(1);
       });
     });
   }
 
-  /** Starts the thread again after `delayMs`; a start that fails is tried again, waiting twice as long. */
-  private restartLater(delayMs: number): void {
+  /** Starts the thread again after the `failures`-th delay; a start that fails is tried again, later. */
+  private restartLater(failures: number): void {
     if (this.stopping) return;
+    const delay = retryDelay(failures, this.options.restartDelayMs ?? 1000, MAX_RESTART_DELAY_MS);
     this.restartTimer = setTimeout(() => {
       this.launch().catch((error: unknown) => {
         this.options.onExit(String(error));
-        this.restartLater(Math.min(delayMs * 2, 30_000));
+        this.restartLater(failures + 1);
       });
-    }, delayMs);
+    }, delay);
   }
 
   private advance(projection: string, position: bigint): void {

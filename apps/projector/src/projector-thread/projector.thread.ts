@@ -13,10 +13,16 @@ async function main(): Promise<void> {
   const port = parentPort;
   if (port === null) throw new Error('projector.thread runs in a worker thread');
   const post = (message: FromProjectorThread) => port.postMessage(message);
-  const { eventsFile, upcast, readStore: readStoreOptions } = workerData as ProjectorThreadData;
+  const {
+    eventsFile,
+    upcast,
+    readStore: readStoreOptions,
+    pollIntervalMs,
+  } = workerData as ProjectorThreadData;
   const events = new EmbeddedEventStore({
     file: eventsFile,
     ...(upcast ? { upcasters: ledgerUpcasters } : {}),
+    ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     readOnly: true,
   });
   const readStore = new EmbeddedReadStore(readStoreOptions);
@@ -35,7 +41,7 @@ async function main(): Promise<void> {
         await runner.stop();
         await events.close();
         await readStore.close();
-        post({ kind: 'stopped' });
+        // With the port closed the thread has nothing left to do and exits, which is what stop() awaits.
         port.close();
       })();
     }
