@@ -60,6 +60,19 @@ describe('validateIso20022', () => {
     expect(parsed.type === 'pain.002.001.11' && parsed.message.transactions[0].status).toBe('ACSC');
   });
 
+  it('tells the type past a prolog of comments and processing instructions, and refuses a DOCTYPE', async () => {
+    const body = report.replace(/^<\?xml[^>]*\?>\s*/, '');
+    const prolog =
+      '<?xml version="1.0" encoding="UTF-8"?>\n<!-- <Document xmlns="urn:x"> -->\n<?bank ref="1"?>\n';
+    expect(await validateIso20022(prolog + body)).toEqual({
+      valid: true,
+      type: 'pain.002.001.11',
+      errors: [],
+    });
+    const doctype = await validateIso20022(`<?xml version="1.0"?><!DOCTYPE Document []>${body}`);
+    expect(doctype).toEqual({ valid: false, errors: [expect.stringContaining('DOCTYPE')] });
+  });
+
   it('gives every message of a concurrent burst its own verdict', async () => {
     const invalid = report.replace('<TxSts>ACSC</TxSts>', '<TxSts>TOOLONG</TxSts>');
     const messages = Array.from({ length: 24 }, (_, index) =>

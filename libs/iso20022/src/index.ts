@@ -11,13 +11,8 @@ export {
   closeIso20022Validator,
 } from './schema-validator';
 export { parseBankMessage, BankMessage } from './bank-message.parser';
-export {
-  detectMessageType,
-  readIso20022Document,
-  Iso20022Document,
-  Iso20022BuildOptions,
-  XmlLayout,
-} from './xml/xml-document';
+export { readIso20022Document, Iso20022Document, Iso20022BuildOptions } from './xml/xml-document';
+export { XmlLayout } from './xml/xml-writer';
 export {
   signIso20022,
   verifyIso20022,

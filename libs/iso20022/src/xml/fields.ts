@@ -91,22 +91,16 @@ export function isoDateTime(value: unknown, field: string): string {
   return value as string;
 }
 
-// A message repeats the same few dates hundreds of times; bounded so hostile input cannot grow it.
-const calendarDates = new Map<string, boolean>();
-const CALENDAR_DATE_CACHE_LIMIT = 1_024;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function isCalendarDate(value: string): boolean {
-  const date = value.slice(0, 10);
-  let known = calendarDates.get(date);
-  if (known === undefined) {
-    const [year, month, day] = date.split('-').map(Number);
-    const probe = new Date(Date.UTC(year, month - 1, day));
-    known =
-      probe.getUTCFullYear() === year && probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
-    if (calendarDates.size >= CALENDAR_DATE_CACHE_LIMIT) calendarDates.clear();
-    calendarDates.set(date, known);
-  }
-  return known;
+/** Whether `YYYY-MM-DD` (already matched as digits) names a day of the Gregorian calendar, year 1 onwards. */
+function isCalendarDate(date: string): boolean {
+  const year = Number(date.slice(0, 4));
+  const month = Number(date.slice(5, 7));
+  const day = Number(date.slice(8, 10));
+  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
 
 /** The date part of an ISODate or ISODateTime as a bank writes it (`2014-12-31`, `2014-12-31T13:15:00+01:00`). */

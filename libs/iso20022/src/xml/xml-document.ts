@@ -3,9 +3,6 @@ import { Iso20022MessageType } from '../messages';
 import { isXmlCodePoint, readXml, XmlElement } from './xml-reader';
 import { writeXmlDocument, XmlBody, XmlLayout } from './xml-writer';
 
-export { XmlElement } from './xml-reader';
-export { XmlBody, XmlLayout } from './xml-writer';
-
 /** How the builders write a message. */
 export interface Iso20022BuildOptions {
   /**
@@ -45,15 +42,6 @@ const PROLOG_ITEM = /^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->)/;
 const ROOT_TAG =
   /^<(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)((?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*\/?>/;
 const ATTRIBUTE = /([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')/g;
-
-/**
- * Checks that `xml` is a well-formed ISO 20022 `Document` and tells its message type from the namespace of the
- * root element. Throws MALFORMED_XML or UNSUPPORTED_MESSAGE. It reads the whole message to check it: a caller
- * that goes on to parse the message should call `readIso20022Document` once and keep what it returns.
- */
-export function detectMessageType(xml: string): Iso20022MessageType {
-  return readIso20022Document(xml).type;
-}
 
 /**
  * The message type named by the root element's namespace, reading only the prolog and the root start tag
