@@ -252,8 +252,10 @@ class Reader {
           const parent = open[open.length - 1];
           if (parent.children === NO_CHILDREN) parent.children = [element];
           else (parent.children as XmlElement[]).push(element);
-        } else if (root === undefined) root = element;
-        else throw this.error('a second root element', nameStart - 1);
+        } else {
+          // The loop ends when the root closes, so nothing follows it here (see document()).
+          root = element;
+        }
         if (selfClosing) {
           this.closeScope(bindingUndo, bindingMarks.pop() as number);
           if (open.length === 0) break;
