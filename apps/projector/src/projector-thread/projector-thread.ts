@@ -54,14 +54,14 @@ export function threadData(
   };
 }
 
+const MAX_RESTART_DELAY_MS = 30_000;
+
 /**
  * The embedded projector on a thread of its own: projecting (decoding every event five times, writing
  * documents, serialising them) then no longer holds up the command API, the bank connector and queries
  * on the main thread, and it runs on the second core. The thread's state is its checkpoints in the read
  * store, as in process: if it dies it is started again and carries on from them.
  */
-const MAX_RESTART_DELAY_MS = 30_000;
-
 export class ProjectorThread {
   private worker?: Worker;
   private readonly positions = new Map<string, bigint>();
