@@ -13,17 +13,21 @@ export interface Upcaster {
 
 export class Upcasters {
   private readonly byKey = new Map<string, Upcaster>();
+  /** Types with at least one upcaster: every other event passes with one lookup (most of a log). */
+  private readonly types = new Set<string>();
 
   constructor(upcasters: readonly Upcaster[]) {
     for (const upcaster of upcasters) {
       const key = `${upcaster.type}@${upcaster.fromVersion}`;
       if (this.byKey.has(key)) throw new Error(`two upcasters for ${key}`);
       this.byKey.set(key, upcaster);
+      this.types.add(upcaster.type);
     }
   }
 
   /** Returns the event at its newest known version; events with no upcaster pass through untouched. */
   upcast<E extends LedgerEvent>(event: E): E {
+    if (!this.types.has(event.type)) return event;
     let current: E = event;
     for (;;) {
       const upcaster = this.byKey.get(`${current.type}@${current.metadata.schemaVersion}`);

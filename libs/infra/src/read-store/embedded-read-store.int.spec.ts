@@ -141,6 +141,33 @@ describe('embedded read store specifics', () => {
     await store.close();
   });
 
+  it('writes nothing of a commit whose document cannot be serialised, though those before it were', async () => {
+    // Documents are serialised inside the transaction, one before each insert: the failure rolls back
+    // the inserts already made, and the checkpoint is not moved.
+    const store = new EmbeddedReadStore({ file: join(dir, 'unserialisable.sqlite') });
+    await store.commit(
+      [{ ref: { collection: 'c', id: 'a' }, document: { _id: 'a', n: 1, lastPosition: 1 } }],
+      {
+        projection: 'p',
+        position: 1n,
+      },
+    );
+    await expect(
+      store.commit(
+        [
+          { ref: { collection: 'c', id: 'a' }, document: { _id: 'a', n: 2, lastPosition: 2 } },
+          { ref: { collection: 'c', id: 'b' }, document: { _id: 'b', lastPosition: 2 } },
+          { ref: { collection: 'c', id: 'c' }, document: { _id: 'c', units: 5n, lastPosition: 2 } },
+        ],
+        { projection: 'p', position: 2n },
+      ),
+    ).rejects.toThrow(/BigInt/);
+    expect(await store.get('c', 'a')).toEqual({ _id: 'a', n: 1, lastPosition: 1 });
+    expect(await store.get('c', 'b')).toBeUndefined();
+    expect(await store.checkpoint('p')).toBe(1n);
+    await store.close();
+  });
+
   it('is what createReadStore makes without MONGO_URL, under LEDGER_DATA_DIR', async () => {
     const store = createReadStore({ LEDGER_DATA_DIR: join(dir, 'data') }, { namespace: 'replay_1' });
     expect(store).toBeInstanceOf(EmbeddedReadStore);
