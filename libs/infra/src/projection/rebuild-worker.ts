@@ -10,7 +10,6 @@ import { ledgerUpcasters, RecordedEvent } from '@ledger/events';
 import { ledgerProjections, Projection } from '@ledger/projections';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
-import { MongoReadStore } from '../read-store/mongo-read-store';
 import type { ReadStoreSpec } from './rebuild-parallel';
 import { RebuildLimits, RebuildRuns } from './rebuild-runs';
 
@@ -53,9 +52,10 @@ async function work(data: RebuildWorkerData, report: (message: RebuildWorkerMess
     readOnly: true,
     ...(data.upcast ? { upcasters: ledgerUpcasters } : {}),
   });
+  // The MongoDB driver is loaded only when it is used: it is most of what a helper thread loads.
   const store =
     data.readStore.kind === 'mongo'
-      ? new MongoReadStore(data.readStore.options)
+      ? new (await import('../read-store/mongo-read-store')).MongoReadStore(data.readStore.options)
       : new EmbeddedReadStore(data.readStore.options);
   try {
     for (const p of projections) await store.reset(p.name, p.collections);
