@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import {
   claimStreamId,
   currentSchemaVersion,
@@ -16,6 +17,7 @@ import {
   paymentDecider,
   paymentDispatchCommands,
 } from '@ledger/domain';
+import { uuidFromHash } from '@ledger/infra';
 
 /**
  * Writes a realistic ledger history through the real deciders: claims in several currencies and
@@ -68,7 +70,7 @@ export async function generateHistory(store: EventStore, options: HistoryOptions
   const metadata = (subject: string, roles: string[]): CommandMetadata => ({
     actor: { subject, roles },
     now: now(),
-    commandId: `gen-${seed}-${++sequence}`,
+    commandId: uuidFromHash(`command|history|${options.seed ?? 42}|${++sequence}`),
   });
 
   type Pending = { stream: string; events: LedgerEvent[]; expected: bigint | 'no_stream' };
@@ -86,14 +88,18 @@ export async function generateHistory(store: EventStore, options: HistoryOptions
       appends.push({
         stream,
         expected: current.revision === -1n ? 'no_stream' : current.revision,
+        // Metadata as the command API writes it for a command sent with an Idempotency-Key (as clients
+        // and the receipt consumer send them): ids, the key and the request's fingerprint.
         events: decided.map((e, i) => ({
           type: e.type,
           data: e.data,
           metadata: {
-            eventId: `${command.metadata.commandId}-${i}`,
+            eventId: uuidFromHash(`event|${command.metadata.commandId}|${stream}|${i}|${e.type}`),
             correlationId: command.metadata.commandId,
             causationId: command.metadata.commandId,
             actor: command.metadata.actor,
+            idempotencyKey: uuidFromHash(`key|${command.metadata.commandId}`),
+            requestHash: hash('sha256', command.metadata.commandId, 'base64url'),
             occurredAt: command.metadata.now,
             schemaVersion: currentSchemaVersion(e.type),
           },
