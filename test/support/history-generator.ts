@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import {
   claimStreamId,
   currentSchemaVersion,
@@ -18,6 +17,7 @@ import {
   paymentDispatchCommands,
 } from '@ledger/domain';
 import { uuidFromHash } from '@ledger/infra';
+import { eventIdFor, requestHashOf } from '../../apps/command-api/src/command-handling/command-identity';
 
 /**
  * Writes a realistic ledger history through the real deciders: claims in several currencies and
@@ -56,7 +56,8 @@ const COST_CENTERS = ['CC-100', 'CC-200', 'CC-300'];
 const CATEGORIES = ['travel', 'software', 'hardware', 'services'];
 
 export async function generateHistory(store: EventStore, options: HistoryOptions): Promise<number> {
-  let seed = options.seed ?? 42;
+  const historySeed = options.seed ?? 42;
+  let seed = historySeed;
   const random = () => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed / 0x7fffffff;
@@ -70,7 +71,7 @@ export async function generateHistory(store: EventStore, options: HistoryOptions
   const metadata = (subject: string, roles: string[]): CommandMetadata => ({
     actor: { subject, roles },
     now: now(),
-    commandId: uuidFromHash(`command|history|${options.seed ?? 42}|${++sequence}`),
+    commandId: uuidFromHash(`command|history|${historySeed}|${++sequence}`),
   });
 
   type Pending = { stream: string; events: LedgerEvent[]; expected: bigint | 'no_stream' };
@@ -85,6 +86,8 @@ export async function generateHistory(store: EventStore, options: HistoryOptions
     const decided = decider.decide(command, current.state as S);
     const state = decided.reduce((s, e) => decider.evolve(s, e), current.state as S);
     if (decided.length > 0) {
+      const { commandId } = command.metadata;
+      const requestHash = requestHashOf(command.type, command.data);
       appends.push({
         stream,
         expected: current.revision === -1n ? 'no_stream' : current.revision,
@@ -94,12 +97,12 @@ export async function generateHistory(store: EventStore, options: HistoryOptions
           type: e.type,
           data: e.data,
           metadata: {
-            eventId: uuidFromHash(`event|${command.metadata.commandId}|${stream}|${i}|${e.type}`),
-            correlationId: command.metadata.commandId,
-            causationId: command.metadata.commandId,
+            eventId: eventIdFor(commandId, stream, requestHash, i, e.type),
+            correlationId: commandId,
+            causationId: commandId,
             actor: command.metadata.actor,
-            idempotencyKey: uuidFromHash(`key|${command.metadata.commandId}`),
-            requestHash: hash('sha256', command.metadata.commandId, 'base64url'),
+            idempotencyKey: uuidFromHash(`key|${commandId}`),
+            requestHash,
             occurredAt: command.metadata.now,
             schemaVersion: currentSchemaVersion(e.type),
           },
