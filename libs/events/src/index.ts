@@ -1,5 +1,6 @@
 export * from './money';
 export * from './envelope';
+export * from './metadata-fields';
 export * from './upcasting';
 export * from './event-store.port';
 export * from './catalog';

@@ -1,4 +1,4 @@
-import { RecordedEvent } from '@ledger/events';
+import { MetadataField, RecordedEvent } from '@ledger/events';
 
 /** A read-model document. Values are JSON: money as decimal strings, never floats, bigints or Decimal128. */
 export interface ReadModelDocument {
@@ -50,6 +50,11 @@ export interface Projection {
   readonly collections: readonly string[];
   /** Event types this projection handles; the projector passes it no others. */
   readonly handles: readonly string[];
+  /**
+   * The metadata fields `touches` and `apply` read. A replay reads only these from the log (and
+   * `schemaVersion`, for upcasting): reading a field not named here then throws. Absent: all of them.
+   */
+  readonly metadata?: readonly MetadataField[];
   /**
    * Names the documents `event` changes. Some cannot be named from the event alone (a bank settlement
    * carries only ids; the accounts it moves are recorded on the claim's fact document), so naming takes

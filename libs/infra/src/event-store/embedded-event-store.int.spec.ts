@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Upcasters } from '@ledger/events';
+import { MetadataSelection, Upcasters } from '@ledger/events';
 import { eventStoreContract } from '../../../../test/contracts/event-store.contract';
 import { collect, testEvent } from '../../../../test/support/events';
 import { EmbeddedEventStore } from './embedded-event-store';
@@ -193,6 +193,39 @@ describe('embedded event store specifics', () => {
     expect(await data({ maxCount: 7 })).toEqual([0, 1, 2, 3, 4, 5, 6]);
     expect(await data({ maxCount: 0 })).toEqual([]);
     expect(await data({ maxCount: 3, filter: { eventTypePrefixes: ['Other'] } })).toEqual([1, 4, 5]);
+    await store.close();
+  });
+
+  it('reads only the metadata fields a selection names, upcasting still by schemaVersion', async () => {
+    const upcasters = new Upcasters([
+      { type: 'Renamed', fromVersion: 1, upcast: (data) => ({ fullName: (data as { name: string }).name }) },
+    ]);
+    const store = new EmbeddedEventStore({ file: freshFile(), upcasters });
+    await store.appendToStream('meta', [testEvent('Renamed', { name: 'Ada' }), testEvent('Paid', { i: 1 })], {
+      expectedRevision: 'no_stream',
+    });
+    const occurredAt = '2026-01-01T00:00:00.000Z';
+    const [renamed, paid] = store.page(-1, 10, { metadata: new MetadataSelection(['occurredAt']) }).events;
+    expect(renamed.data).toEqual({ fullName: 'Ada' });
+    expect({ ...renamed.metadata }).toEqual({ occurredAt, schemaVersion: 2 });
+    expect({ ...paid.metadata }).toEqual({ occurredAt, schemaVersion: 1 });
+    expect(() => paid.metadata.actor).toThrow(/metadata\.actor was not read/);
+    // One field alone, an object-valued one, and with a type filter.
+    const [alone] = store.page(-1, 10, { metadata: new MetadataSelection([]) }).events;
+    expect({ ...alone.metadata }).toEqual({ schemaVersion: 2 });
+    const [withActor] = store.page(-1, 10, {
+      eventTypes: ['Paid'],
+      metadata: new MetadataSelection(['actor']),
+    }).events;
+    expect(withActor.data).toEqual({ i: 1 });
+    expect({ ...withActor.metadata }).toEqual({
+      actor: { subject: 'test', roles: ['admin'] },
+      schemaVersion: 1,
+    });
+    // Without a selection the whole metadata is read, as before.
+    expect(store.page(-1, 10, { eventTypes: ['Paid'] }).events[0].metadata).toEqual(
+      (await store.readStream('meta'))[1].metadata,
+    );
     await store.close();
   });
 

@@ -13,6 +13,7 @@ import {
   EventStore,
   ExpectedRevision,
   LedgerEvent,
+  MetadataSelection,
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
@@ -42,6 +43,12 @@ export interface EmbeddedEventStoreOptions {
 /** The port's filter, and exact event types (`type IN (...)`: half the cost of a list of prefixes). */
 export interface PageFilter extends EventFilter {
   readonly eventTypes?: readonly string[];
+  /**
+   * Only these metadata fields are read (SQLite extracts them from the stored JSON): a replay reads what
+   * its projections declare. The metadata is about 380 of an event's 1,000 bytes in a history written
+   * through the command API, and decoding it a seventh of a rebuild's CPU.
+   */
+  readonly metadata?: MetadataSelection;
 }
 
 interface LogPage {
@@ -340,7 +347,8 @@ export class EmbeddedEventStore implements EventStore {
     // has looked at all of them: it must not scan the same unmatched tail again next time.
     const head = filter ? ((this.headStmt.get() as number | null) ?? after) : after;
     const rows = this.readAllStatement(filter).all(after, ...filterParams(filter), limit) as Row[];
-    const events = rows.map((row) => this.decode(row));
+    const selection = filter?.metadata;
+    const events = rows.map((row) => this.decode(row, selection));
     const last = rows.length > 0 ? rows[rows.length - 1][0] : after;
     const exhausted = rows.length < limit;
     const scannedTo = exhausted ? Math.max(last, head) : last;
@@ -411,7 +419,8 @@ export class EmbeddedEventStore implements EventStore {
     const streams = filter?.streamPrefixes?.length ?? 0;
     const types = filter?.eventTypePrefixes?.length ?? 0;
     const exact = filter?.eventTypes?.length ?? 0;
-    const key = `${streams}:${types}:${exact}`;
+    const fields = filter?.metadata?.fields;
+    const key = `${streams}:${types}:${exact}:${fields?.join(',') ?? '*'}`;
     let stmt = this.readAllStmts.get(key);
     if (!stmt) {
       const clauses = ['position > ?'];
@@ -420,7 +429,7 @@ export class EmbeddedEventStore implements EventStore {
       if (exact > 0) clauses.push(`type IN (${Array(exact).fill('?').join(', ')})`);
       stmt = this.db
         .prepare(
-          `SELECT position, stream_id, revision, type, data, metadata FROM events
+          `SELECT position, stream_id, revision, type, data, ${metadataColumn(fields)} FROM events
            WHERE ${clauses.join(' AND ')} ORDER BY position LIMIT ?`,
         )
         .raw();
@@ -429,17 +438,32 @@ export class EmbeddedEventStore implements EventStore {
     return stmt;
   }
 
-  private decode(row: Row): RecordedEvent {
+  /** A row as an event; with `selection`, its metadata column holds the selected fields' JSON array. */
+  private decode(row: Row, selection?: MetadataSelection): RecordedEvent {
     const event: RecordedEvent = {
       type: row[3],
       data: JSON.parse(row[4]),
-      metadata: JSON.parse(row[5]) as EventMetadata,
+      metadata: selection
+        ? selection.metadata(JSON.parse(row[5]) as unknown[])
+        : (JSON.parse(row[5]) as EventMetadata),
       streamId: row[1],
       revision: BigInt(row[2]),
       position: BigInt(row[0]),
     };
     return this.upcasters ? this.upcasters.upcast(event) : event;
   }
+}
+
+/**
+ * The metadata column, or the JSON array of the chosen fields' values (`json_extract` with two paths or
+ * more answers an array; a single field is asked for twice). Field names are `MetadataField`s, checked
+ * by `MetadataSelection`.
+ */
+function metadataColumn(fields?: readonly string[]): string {
+  if (fields === undefined) return 'metadata';
+  const paths = fields.map((field) => `'$.${field}'`);
+  if (paths.length === 1) paths.push(paths[0]);
+  return `json_extract(metadata, ${paths.join(', ')})`;
 }
 
 function filterParams(filter?: PageFilter): Array<string | number> {

@@ -1,5 +1,5 @@
 import { Projection, ReadModelDocument } from '@ledger/projections';
-import { ChangedDocument, storedChanges } from './project-batch';
+import { ChangedDocument, DocumentCache, storedChanges } from './project-batch';
 
 /** Counts kept as bigint while projecting, written as decimal strings. */
 const counting: Projection = {
@@ -48,5 +48,52 @@ describe('storedChanges', () => {
       { ref: { collection: 'first', id: 'a' }, existed: true, document },
     ]);
     expect(change.document).toBe(document);
+  });
+});
+
+describe('DocumentCache', () => {
+  const ref = (collection: string, id: string) => ({ collection, id });
+
+  it('knows documents by collection and id; when complete, an unknown one is absent, otherwise unknown', () => {
+    const complete = new DocumentCache(10, true);
+    expect(complete.slot(ref('a', '1'))).toMatchObject({ key: 'a/1', document: null });
+    expect(complete.size).toBe(1);
+    const partial = new DocumentCache(10, false);
+    expect(partial.slot(ref('a', '1'))).toBeUndefined();
+    const added = partial.add(ref('a', '1'), { _id: '1' });
+    expect(partial.slot(ref('a', '1'))).toBe(added);
+    expect(partial.slot(ref('b', '1'))).toBeUndefined();
+  });
+
+  it('evicts the least recently used beyond its limit, from each collection in proportion to its size, and is then incomplete', () => {
+    const cache = new DocumentCache(10, true);
+    for (let i = 0; i < 8; i++) cache.add(ref('many', `m${i}`), { _id: `m${i}` });
+    for (let i = 0; i < 3; i++) cache.add(ref('few', `f${i}`), { _id: `f${i}` });
+    cache.touch(cache.slot(ref('many', 'm0'))!);
+    cache.evict();
+    // 11 > 10: trimmed to 9, the two dropped from the larger collection, its least recently used
+    // (m0 was used last).
+    expect(cache.size).toBe(9);
+    expect(cache.complete).toBe(false);
+    expect(cache.slot(ref('many', 'm1'))).toBeUndefined();
+    expect(cache.slot(ref('many', 'm2'))).toBeUndefined();
+    expect(cache.slot(ref('many', 'm0'))).toBeDefined();
+    expect(cache.slot(ref('few', 'f0'))).toBeDefined();
+    // A larger excess comes out of both.
+    cache.trim(6);
+    expect(cache.size).toBe(6);
+    expect(cache.slot(ref('few', 'f0'))).toBeUndefined();
+  });
+
+  it('without LRU evicts the oldest, and keeps what trim is told to keep', () => {
+    const cache = new DocumentCache(Number.POSITIVE_INFINITY, true, undefined, false);
+    for (let i = 0; i < 5; i++) cache.add(ref('c', `d${i}`), { _id: `d${i}` });
+    cache.touch(cache.slot(ref('c', 'd0'))!);
+    cache.trim(3, (slot) => slot.key === 'c/d1');
+    expect(['d0', 'd1', 'd2', 'd3', 'd4'].filter((id) => cache.slot(ref('c', id)))).toEqual([
+      'd1',
+      'd3',
+      'd4',
+    ]);
   });
 });

@@ -199,6 +199,36 @@ describe('rebuild', () => {
   });
 });
 
+describe('rebuild and event metadata', () => {
+  it('reads only the metadata fields its projections name, and fails loudly on a field not named', async () => {
+    const { events, reads } = fresh();
+    for (let i = 0; i < 6; i++)
+      await events.appendToStream(`s-${i % 2}`, [testEvent('Counted')], { expectedRevision: 'any' });
+    const stamped: Projection = {
+      ...counter,
+      name: 'stamped',
+      metadata: ['occurredAt'],
+      apply: (doc, e, ref) => ({ _id: ref.id, at: e.metadata.occurredAt }),
+    };
+    await rebuild(events, [stamped], reads);
+    expect(await reads.get('counts', 's-1')).toMatchObject({ at: '2026-01-01T00:00:00.000Z' });
+    const nosy: Projection = {
+      ...stamped,
+      name: 'nosy',
+      apply: (doc, e, ref) => ({ _id: ref.id, by: e.metadata.actor.subject }),
+    };
+    await expect(rebuild(events, [nosy], reads)).rejects.toThrow(
+      "metadata.actor was not read from the log: name it in the projection's metadata",
+    );
+    // Without a declaration, all of it.
+    const { metadata: _, ...undeclared } = nosy;
+    await rebuild(events, [undeclared], reads);
+    expect(await reads.get('counts', 's-1')).toMatchObject({ by: 'test' });
+    await reads.close();
+    await events.close();
+  });
+});
+
 describe('rebuild with cold batches (as on a server store)', () => {
   it('writes cold documents as soon as there are coldBatch of them, each once, checkpoints never ahead', async () => {
     const { events } = fresh();

@@ -9,6 +9,7 @@ import { MongoReadStore, MongoReadStoreOptions } from '../read-store/mongo-read-
 import type { RebuildOptions, RebuildProgress, RebuildResult } from './rebuild';
 import { RebuildLimits } from './rebuild-runs';
 import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild-worker';
+import { writeRelayed } from './relayed-writes';
 
 /*
  * A parallel rebuild: the projections are shared between helper threads (one per core of the two
@@ -17,7 +18,8 @@ import type { RebuildWorkerData, RebuildWorkerMessage } from './rebuild-worker';
  * the caller's thread only waits. Projections are independent (own collections, own checkpoint), so
  * a share's progress never depends on another's. Both stop at the log's head as it was at the start.
  * The read store is the embedded one in a file, or MongoDB: there the threads share the projector's
- * work (decoding, projecting, BSON) and keep the server's write lock busy between them.
+ * work (decoding, projecting, BSON) and keep the server's write lock busy between them. Into the
+ * embedded store, the helpers' documents are written by the caller's thread (relayed-writes.ts).
  */
 
 /** How a helper thread opens its own connection to the rebuild's read store (plain data). */
@@ -34,6 +36,8 @@ const SAMPLE_EVENTS = 2000;
 export interface ParallelPlan {
   readonly log: { readonly file: string; readonly upcast: boolean };
   readonly readStore: ReadStoreSpec;
+  /** The embedded read store the helpers' writes go through, on this thread. */
+  readonly writer?: EmbeddedReadStore;
   readonly shares: ReadonlyArray<readonly string[]>;
   /** Position of the first event of the log and of the last one to apply; null if none is. */
   readonly first: bigint | null;
@@ -76,6 +80,7 @@ export async function parallelPlan(
   return {
     log,
     readStore,
+    ...(store instanceof EmbeddedReadStore ? { writer: store } : {}),
     shares: shares.filter((share) => share.length > 0),
     first,
     last: first === null || bound < first ? null : bound,
@@ -109,6 +114,7 @@ export async function rebuildInParallel(
         eventLog: plan.log.file,
         upcast: plan.log.upcast,
         readStore: plan.readStore,
+        relayWrites: plan.writer !== undefined,
         projections: share,
         last: plan.last === null ? null : plan.last.toString(),
         batchSize: run.batchSize,
@@ -121,6 +127,7 @@ export async function rebuildInParallel(
         position = all;
         run.onProgress?.(progress());
       },
+      plan.writer,
     ),
   );
   try {
@@ -193,15 +200,23 @@ interface Helper {
   stop(): Promise<void>;
 }
 
-function startHelper(data: RebuildWorkerData, onProgress: (position: bigint) => void): Helper {
+function startHelper(
+  data: RebuildWorkerData,
+  onProgress: (position: bigint) => void,
+  writer?: EmbeddedReadStore,
+): Helper {
   const worker = startModuleWorker(join(__dirname, 'rebuild-worker'), data, {
     // Room for a batch's events and their garbage, so they die young rather than being promoted.
     resourceLimits: { maxYoungGenerationSizeMb: 96 },
   });
+  const write = writer && writeRelayed(writer, (answer) => worker.postMessage(answer));
   const done = new Promise<{ applied: Record<string, number>; written: Record<string, number> }>(
     (resolve, reject) => {
       worker.on('message', (message: RebuildWorkerMessage) => {
-        if (message.kind === 'progress') onProgress(BigInt(message.position));
+        if (message.kind === 'write') {
+          if (write === undefined) reject(new Error('a helper sent documents to a rebuild with no writer'));
+          else write(message);
+        } else if (message.kind === 'progress') onProgress(BigInt(message.position));
         else if (message.kind === 'done') resolve({ applied: message.applied, written: message.written });
         else reject(new Error(`rebuild of ${data.projections.join(', ')} failed: ${message.message}`));
       });

@@ -1,6 +1,6 @@
-import { RecordedEvent } from '@ledger/events';
-import { DocumentRef, Projection, ReadStore } from '@ledger/projections';
-import { applyBatch, ChangedDocument, DocumentCache, storedChanges } from './project-batch';
+import { MetadataField, MetadataSelection, RecordedEvent } from '@ledger/events';
+import { DocumentRef, Projection, ReadModelDocument, ReadStore } from '@ledger/projections';
+import { applyBatch, ChangedDocument, DocumentCache, Slot, storedChanges } from './project-batch';
 
 /** Default of `RebuildLimits.coldAfterEvents`. */
 export const COLD_AFTER_EVENTS = 20_000;
@@ -28,21 +28,57 @@ export interface RebuildLimits {
   readonly coldBatch?: number;
 }
 
+/** A document of a rebuild, with what the rebuild keeps to know when to write it. */
+interface RebuildSlot extends Slot {
+  /** In the store (written by an earlier flush). */
+  stored: boolean;
+  /** Changed since its last write (or never written). */
+  dirty: boolean;
+  /** The count of events read when it last changed. */
+  at: number;
+  /** The first position applied to it since its last write. */
+  since: bigint;
+  /** Its entry in the run's `order` (older entries of the same slot are stale). */
+  seq: number;
+}
+
 interface Run {
   readonly projection: Projection;
   readonly handles: ReadonlySet<string>;
-  readonly cache: DocumentCache;
-  readonly dirty: Map<string, DocumentRef>;
+  readonly cache: DocumentCache<RebuildSlot>;
   /**
-   * Per dirty document: the count of events read when it last changed, and the first position since
-   * its last write. Least recently changed first (re-inserted on each change), so the cold documents
-   * are the first entries.
+   * The dirty documents, least recently changed first: a slot is appended each batch it changes in,
+   * with the sequence number it then takes, so entries whose number is not the slot's are stale. The
+   * cold documents are the first live entries. Compacted by each flush.
    */
-  readonly touched: Map<string, { at: number; since: bigint }>;
-  readonly stored: Set<string>;
+  order: RebuildSlot[];
+  orderSeq: number[];
+  seq: number;
+  dirty: number;
   applied: number;
   written: number;
   writing?: Promise<void>;
+}
+
+const newSlot = (key: string, ref: DocumentRef, document: ReadModelDocument | null): RebuildSlot => ({
+  key,
+  ref,
+  document,
+  batch: 0,
+  existed: false,
+  stored: document !== null,
+  dirty: false,
+  at: 0,
+  since: 0n,
+  seq: 0,
+});
+
+/** The live entries of the run's `order`, oldest change first. */
+function* dirtySlots(run: Run): Generator<RebuildSlot> {
+  for (let i = 0; i < run.order.length; i++) {
+    const slot = run.order[i];
+    if (slot.dirty && slot.seq === run.orderSeq[i]) yield slot;
+  }
 }
 
 /**
@@ -67,11 +103,13 @@ export class RebuildRuns {
     this.runs = projections.map((projection) => ({
       projection,
       handles: new Set(projection.handles),
-      // Never evicts by itself: documents not yet written must stay; trimmed after each flush.
-      cache: new DocumentCache(Number.POSITIVE_INFINITY, true),
-      dirty: new Map<string, DocumentRef>(),
-      touched: new Map<string, { at: number; since: bigint }>(),
-      stored: new Set<string>(),
+      // Never evicts by itself: documents not yet written must stay; trimmed after each flush, oldest
+      // first (not least recently used: reordering on every change cost more than the rare reloads).
+      cache: new DocumentCache<RebuildSlot>(Number.POSITIVE_INFINITY, true, newSlot, false),
+      order: [],
+      orderSeq: [],
+      seq: 0,
+      dirty: 0,
       applied: 0,
       written: 0,
     }));
@@ -99,19 +137,21 @@ export class RebuildRuns {
         this.allWritten(),
       );
       run.applied += projected.applied;
-      for (const [key, { ref }] of projected.changed) {
-        run.dirty.set(key, ref);
-        const touched = run.touched.get(key);
-        if (touched === undefined) run.touched.set(key, { at: this.eventsRead, since: first });
-        else {
-          touched.at = this.eventsRead;
-          run.touched.delete(key);
-          run.touched.set(key, touched);
+      for (const slot of projected.changed) {
+        if (!slot.dirty) {
+          slot.dirty = true;
+          slot.since = first;
+          run.dirty += 1;
         }
+        slot.at = this.eventsRead;
+        slot.seq = ++run.seq;
+        run.order.push(slot);
+        run.orderSeq.push(slot.seq);
       }
       if (run.cache.size > this.limits.cacheSize) await this.flush(run, last, true, 'coldOrHalf');
-      else if (run.dirty.size >= this.limits.flushDocuments) await this.flush(run, last, false, 'coldOrHalf');
+      else if (run.dirty >= this.limits.flushDocuments) await this.flush(run, last, false, 'coldOrHalf');
       else if (checkCold && this.coldCount(run) >= this.coldBatch) await this.flush(run, last, false, 'cold');
+      else if (run.order.length > 4 * run.dirty + 100_000) compact(run);
     }
   }
 
@@ -125,7 +165,7 @@ export class RebuildRuns {
     const enough = this.coldBatch;
     if (!Number.isFinite(enough)) return 0;
     let count = 0;
-    for (const { at } of run.touched.values()) {
+    for (const { at } of dirtySlots(run)) {
       if (at > coldBefore || count >= enough) break;
       count++;
     }
@@ -164,29 +204,19 @@ export class RebuildRuns {
   ): Promise<void> {
     await run.writing;
     const coldBefore = this.eventsRead - this.coldAfterEvents;
-    let keys: string[];
-    if (which === 'all') keys = [...run.dirty.keys()];
-    else {
-      const half = which === 'coldOrHalf' ? Math.ceil(run.touched.size / 2) : 0;
-      keys = [];
-      for (const [key, { at: changedAt }] of run.touched) {
-        if (keys.length >= half && changedAt > coldBefore) break;
-        keys.push(key);
-      }
-    }
+    const half = which === 'coldOrHalf' ? Math.ceil(run.dirty / 2) : 0;
     const documents: ChangedDocument[] = [];
-    for (const key of keys) {
-      const ref = run.dirty.get(key)!;
-      const document = run.cache.get(key) ?? null;
-      documents.push({ ref, existed: run.stored.has(key), document });
-      if (document === null) run.stored.delete(key);
-      else run.stored.add(key);
-      run.dirty.delete(key);
-      run.touched.delete(key);
+    for (const slot of dirtySlots(run)) {
+      if (which !== 'all' && documents.length >= half && slot.at > coldBefore) break;
+      documents.push({ ref: slot.ref, existed: slot.stored, document: slot.document });
+      slot.stored = slot.document !== null;
+      slot.dirty = false;
+      run.dirty -= 1;
     }
+    compact(run);
     // The checkpoint covers only what is stored: it stops before the first change still held back.
     let checkpoint = at;
-    for (const { since } of run.touched.values()) if (since - 1n < checkpoint) checkpoint = since - 1n;
+    for (const { since } of dirtySlots(run)) if (since - 1n < checkpoint) checkpoint = since - 1n;
     const changes = storedChanges(run.projection, documents);
     run.written += changes.length;
     const write = this.store.commit(changes, { projection: run.projection.name, position: checkpoint });
@@ -196,6 +226,31 @@ export class RebuildRuns {
     if (!wait) return;
     await write;
     // Everything in the cache but the held-back documents is written: the oldest may go (loaded back if needed).
-    run.cache.trim(this.limits.cacheSize, (key) => run.dirty.has(key));
+    run.cache.trim(this.limits.cacheSize, (slot) => slot.dirty);
   }
+}
+
+/** Drops the stale entries of the run's `order`. */
+function compact(run: Run): void {
+  const order: RebuildSlot[] = [];
+  const orderSeq: number[] = [];
+  for (const slot of dirtySlots(run)) {
+    order.push(slot);
+    orderSeq.push(slot.seq);
+  }
+  run.order = order;
+  run.orderSeq = orderSeq;
+}
+
+/**
+ * The metadata fields the projections read, when each names them (`Projection.metadata`): a replay reads
+ * only those from the embedded log.
+ */
+export function metadataRead(projections: readonly Projection[]): MetadataSelection | undefined {
+  const fields: MetadataField[] = [];
+  for (const projection of projections) {
+    if (projection.metadata === undefined) return undefined;
+    fields.push(...projection.metadata);
+  }
+  return new MetadataSelection(fields);
 }

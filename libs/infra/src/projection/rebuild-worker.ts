@@ -8,10 +8,11 @@ import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ledgerUpcasters, RecordedEvent } from '@ledger/events';
 import { ledgerProjections, Projection } from '@ledger/projections';
-import { EmbeddedEventStore } from '../event-store/embedded-event-store';
+import { EmbeddedEventStore, PageFilter } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
 import type { ReadStoreSpec } from './rebuild-parallel';
-import { RebuildLimits, RebuildRuns } from './rebuild-runs';
+import { metadataRead, RebuildLimits, RebuildRuns } from './rebuild-runs';
+import { RelayedWrite, RelayedWrites } from './relayed-writes';
 
 /** What the main thread hands a helper (plain data: it crosses threads). */
 export interface RebuildWorkerData {
@@ -19,6 +20,8 @@ export interface RebuildWorkerData {
   /** Read through `ledgerUpcasters` (the main thread's log is), or through none. */
   readonly upcast: boolean;
   readonly readStore: ReadStoreSpec;
+  /** Embedded read store: commits go to the main thread, which writes them (see relayed-writes.ts). */
+  readonly relayWrites: boolean;
   /** Names of projections in `ledgerProjections`. */
   readonly projections: readonly string[];
   /** Position of the last event to apply (decimal), null if there is none. */
@@ -30,6 +33,7 @@ export interface RebuildWorkerData {
 export type RebuildWorkerMessage =
   /** Every event up to `position` is applied (not necessarily written). */
   | { readonly kind: 'progress'; readonly position: string }
+  | RelayedWrite
   | {
       readonly kind: 'done';
       readonly applied: Record<string, number>;
@@ -56,12 +60,17 @@ async function work(data: RebuildWorkerData, report: (message: RebuildWorkerMess
   const store =
     data.readStore.kind === 'mongo'
       ? new (await import('../read-store/mongo-read-store')).MongoReadStore(data.readStore.options)
-      : new EmbeddedReadStore(data.readStore.options);
+      : data.relayWrites && parentPort !== null
+        ? new RelayedWrites(new EmbeddedReadStore(data.readStore.options), parentPort)
+        : new EmbeddedReadStore(data.readStore.options);
   try {
     for (const p of projections) await store.reset(p.name, p.collections);
     const runs = new RebuildRuns(projections, store, data.limits);
     const last = data.last === null ? null : BigInt(data.last);
-    if (last !== null) await project(events, runs, last, handledTypes(projections), data.batchSize, report);
+    if (last !== null) {
+      const filter = { eventTypes: handledTypes(projections), metadata: metadataRead(projections) };
+      await project(events, runs, last, filter, data.batchSize, report);
+    }
     await runs.finish(last);
     if (last !== null) report({ kind: 'progress', position: String(last) });
     return { kind: 'done', applied: runs.applied(), written: runs.written() };
@@ -77,12 +86,11 @@ async function project(
   events: EmbeddedEventStore,
   runs: RebuildRuns,
   last: bigint,
-  types: string[],
+  filter: PageFilter,
   batchSize: number,
   report: (message: RebuildWorkerMessage) => void,
 ): Promise<void> {
   const bound = Number(last);
-  const filter = { eventTypes: types };
   let reported = performance.now();
   let after = -1;
   for (const page of events.pages(after, batchSize, filter)) {

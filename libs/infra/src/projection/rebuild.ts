@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { EventStore, RecordedEvent } from '@ledger/events';
+import { EventStore, MetadataSelection, RecordedEvent } from '@ledger/events';
 import { Projection, ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
 import { parallelPlan, rebuildInParallel } from './rebuild-parallel';
-import { COLD_BATCH, RebuildLimits, RebuildRuns } from './rebuild-runs';
+import { COLD_BATCH, metadataRead, RebuildLimits, RebuildRuns } from './rebuild-runs';
 
 export interface RebuildOptions {
   /** Last position to apply (inclusive): the read models as of that point of the log. */
@@ -116,7 +116,7 @@ export async function rebuild(
 
   let batch: RecordedEvent[] = [];
   let bounded = false;
-  for await (const page of pages(eventStore, batchSize)) {
+  for await (const page of pages(eventStore, batchSize, metadataRead(projections))) {
     for (const event of page) {
       if (
         (options.toPosition !== undefined && event.position > options.toPosition) ||
@@ -140,11 +140,17 @@ export async function rebuild(
 
 /**
  * The log in pages of about `size` events. The embedded log is read page by page straight from the
- * store: an async iterator step per event costs more than projecting some of them.
+ * store (an async iterator step per event costs more than projecting some of them), with only the
+ * `metadata` fields given.
  */
-async function* pages(eventStore: EventStore, size: number): AsyncGenerator<RecordedEvent[]> {
+async function* pages(
+  eventStore: EventStore,
+  size: number,
+  metadata?: MetadataSelection,
+): AsyncGenerator<RecordedEvent[]> {
   if (eventStore instanceof EmbeddedEventStore) {
-    for (const page of eventStore.pages(-1, size)) if (page.events.length > 0) yield page.events;
+    const filter = metadata === undefined ? undefined : { metadata };
+    for (const page of eventStore.pages(-1, size, filter)) if (page.events.length > 0) yield page.events;
     return;
   }
   let page: RecordedEvent[] = [];

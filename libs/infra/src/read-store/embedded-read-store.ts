@@ -85,6 +85,11 @@ export class EmbeddedReadStore implements ReadStore {
     projection: string,
     position: bigint,
   ) => void;
+  private readonly commitSerialisedTx: (
+    changes: readonly SerialisedChange[],
+    projection: string,
+    position: bigint,
+  ) => void;
 
   constructor(options: EmbeddedReadStoreOptions) {
     if (options.namespace !== undefined) checkName('namespace', options.namespace);
@@ -118,12 +123,15 @@ export class EmbeddedReadStore implements ReadStore {
     );
     this.commitTx = this.db.transaction(
       (changes: readonly DocumentChange[], projection: string, position: bigint) => {
-        for (const { ref, document } of changes) {
-          const collection = this.collection(ref.collection);
-          if (document === null) this.deleteStmt.run(collection, ref.id);
-          else
-            this.upsertStmt.run(collection, ref.id, JSON.stringify(document), document.lastPosition ?? null);
-        }
+        for (const { ref, document } of changes)
+          this.write(ref.collection, ref.id, document && JSON.stringify(document), document?.lastPosition);
+        this.saveCheckpointStmt.run(this.checkpointName(projection), position);
+      },
+    );
+    this.commitSerialisedTx = this.db.transaction(
+      (changes: readonly SerialisedChange[], projection: string, position: bigint) => {
+        for (const [collection, id, json, lastPosition] of changes)
+          this.write(collection, id, json, lastPosition);
         this.saveCheckpointStmt.run(this.checkpointName(projection), position);
       },
     );
@@ -143,15 +151,25 @@ export class EmbeddedReadStore implements ReadStore {
     checkpoint: { readonly projection: string; readonly position: bigint },
   ): Promise<void> {
     positionNumber(checkpoint.position);
-    for (const { ref, document } of changes) {
-      if (document !== null && document._id !== ref.id)
-        throw new Error(`document _id ${document._id} does not match its ref ${documentKey(ref)}`);
-    }
+    checkIds(changes);
     // Each document is serialised right before its insert, inside the transaction (which rolls back
     // if one cannot be): its JSON dies young. Serialising them all first kept a flush's worth of JSON
     // (tens of MB) alive through several scavenges, each copying it; the other thread of a parallel
     // rebuild waits a little longer for the write lock, which costs less.
     this.commitTx(changes, checkpoint.projection, checkpoint.position);
+  }
+
+  /**
+   * `commit` of changes serialised elsewhere (`serialiseChanges`): a parallel rebuild's helper threads
+   * serialise their documents and this connection, on the main thread, writes them, so that the helpers
+   * never wait for each other's write lock. One transaction, as `commit`.
+   */
+  commitSerialised(
+    changes: readonly SerialisedChange[],
+    checkpoint: { readonly projection: string; readonly position: bigint },
+  ): void {
+    positionNumber(checkpoint.position);
+    this.commitSerialisedTx(changes, checkpoint.projection, checkpoint.position);
   }
 
   async checkpoint(projection: string): Promise<bigint | null> {
@@ -240,12 +258,47 @@ export class EmbeddedReadStore implements ReadStore {
     if (this.db.open) this.db.close();
   }
 
+  private write(collection: string, id: string, json: string | null, lastPosition?: number | null): void {
+    const name = this.collection(collection);
+    if (json === null) this.deleteStmt.run(name, id);
+    else this.upsertStmt.run(name, id, json, lastPosition ?? null);
+  }
+
   private collection(name: string): string {
     return namespaced(this.namespace, checkName('collection', name));
   }
 
   private checkpointName(projection: string): string {
     return namespaced(this.namespace, projection);
+  }
+}
+
+/**
+ * A document change as `commitSerialised` takes it: the collection (not namespaced), the id, the
+ * document's JSON (null deletes it) and its `lastPosition`. Plain data, so it crosses threads.
+ */
+export type SerialisedChange = [
+  collection: string,
+  id: string,
+  json: string | null,
+  lastPosition: number | null,
+];
+
+/** The changes as `commitSerialised` takes them, checked as `commit` checks them. */
+export function serialiseChanges(changes: readonly DocumentChange[]): SerialisedChange[] {
+  checkIds(changes);
+  return changes.map(({ ref, document }) => [
+    ref.collection,
+    ref.id,
+    document && JSON.stringify(document),
+    document?.lastPosition ?? null,
+  ]);
+}
+
+function checkIds(changes: readonly DocumentChange[]): void {
+  for (const { ref, document } of changes) {
+    if (document !== null && document._id !== ref.id)
+      throw new Error(`document _id ${document._id} does not match its ref ${documentKey(ref)}`);
   }
 }
 

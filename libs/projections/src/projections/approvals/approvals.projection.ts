@@ -51,6 +51,7 @@ export const approvalsProjection: Projection = {
   name: 'approvals',
   collections: [APPROVALS],
   handles: ['ClaimSubmitted', 'ClaimLevelApproved', 'ClaimApproved', 'ClaimRejected', 'ClaimWithdrawn'],
+  metadata: ['occurredAt'],
 
   touches(event) {
     return [{ collection: APPROVALS, id: (event.data as { readonly claimId: string }).claimId }];

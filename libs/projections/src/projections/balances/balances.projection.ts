@@ -74,6 +74,8 @@ export const balancesProjection: Projection = {
   // Accounts first: once a facts document is written, so are the accounts its events moved.
   collections: [BALANCES_ACCOUNTS, BALANCES_CLAIMS],
   handles: HANDLES,
+  // Reads no metadata: amounts and accounts are all in the events' data.
+  metadata: [],
 
   touches(event, loaded) {
     const factsRef = claimFactsRef(event);

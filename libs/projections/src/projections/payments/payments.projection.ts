@@ -130,6 +130,7 @@ export const paymentsProjection: Projection = {
     'PaymentReturned',
     'PaymentCancelled',
   ],
+  metadata: ['occurredAt'],
 
   touches(event, loaded) {
     const { paymentId, batchId } = event.data as { readonly paymentId: string; readonly batchId?: string };

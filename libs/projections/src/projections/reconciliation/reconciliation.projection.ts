@@ -183,6 +183,7 @@ export const reconciliationProjection: Projection = {
     'BankBalanceAgreed',
     'BankBalanceDifferenceFound',
   ],
+  metadata: ['occurredAt'],
 
   touches(event) {
     const e = known(event);

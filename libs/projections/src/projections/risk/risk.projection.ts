@@ -47,6 +47,7 @@ export const riskProjection: Projection = {
   name: 'risk',
   collections: [RISK_ALERTS],
   handles: ['LargePaymentAlertRaised', 'DuplicateGuardReserved', 'DuplicateGuardReleased'],
+  metadata: ['occurredAt'],
 
   touches(event) {
     const ref = riskRef(event);
