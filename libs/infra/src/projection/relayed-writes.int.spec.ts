@@ -46,7 +46,7 @@ describe('writes relayed from a rebuild helper to the main thread', () => {
     const { main, helper, parts, close } = relay();
     await helper.reset('counter', ['counts']);
     await helper.commit(counts(0, 4500), { projection: 'counter', position: 40n });
-    expect(parts.map((p) => [p.changes.length, p.checkpoint])).toEqual([
+    expect(parts.map((p) => [p.changes.collection.length, p.checkpoint])).toEqual([
       [2000, undefined],
       [2000, undefined],
       [500, { projection: 'counter', position: '40' }],
@@ -57,6 +57,19 @@ describe('writes relayed from a rebuild helper to the main thread', () => {
     expect(await helper.load([{ collection: 'counts', id: 'c-7' }])).toEqual(
       new Map([['counts/c-7', { _id: 'c-7', count: 7, lastPosition: 40 }]]),
     );
+    // Ids and documents of any characters, a document without lastPosition, and a delete travel too.
+    await helper.commit(
+      [
+        {
+          ref: { collection: 'counts', id: 'Zürich-€-😀' },
+          document: { _id: 'Zürich-€-😀', name: 'Łódź 😀' },
+        },
+        { ref: { collection: 'counts', id: 'plain' }, document: { _id: 'plain', count: 1 } },
+      ],
+      { projection: 'counter', position: 40n },
+    );
+    expect(await main.get('counts', 'Zürich-€-😀')).toEqual({ _id: 'Zürich-€-😀', name: 'Łódź 😀' });
+    expect(await main.get('counts', 'plain')).toEqual({ _id: 'plain', count: 1 });
     // A delete travels too.
     await helper.commit([{ ref: { collection: 'counts', id: 'c-7' }, document: null }], {
       projection: 'counter',

@@ -7,7 +7,7 @@ import {
   ReadQuery,
   ReadStore,
 } from '@ledger/projections';
-import { EmbeddedReadStore, SerialisedChange, serialiseChanges } from '../read-store/embedded-read-store';
+import { EmbeddedReadStore, SerialisedChanges, serialiseChanges } from '../read-store/embedded-read-store';
 
 /*
  * A parallel rebuild into the embedded read store writes through the main thread: each helper thread
@@ -24,7 +24,7 @@ import { EmbeddedReadStore, SerialisedChange, serialiseChanges } from '../read-s
 export interface RelayedWrite {
   readonly kind: 'write';
   readonly id: number;
-  readonly changes: readonly SerialisedChange[];
+  readonly changes: SerialisedChanges;
   readonly checkpoint?: { readonly projection: string; readonly position: string };
 }
 
@@ -134,12 +134,12 @@ export function writeRelayed(
   writer: EmbeddedReadStore,
   answer: (message: RelayedWriteAnswer) => void,
 ): (message: RelayedWrite) => void {
-  /** Changes of the helper's commits, by commit id, until the commit's last part. */
-  const commits = new Map<number, SerialisedChange[]>();
+  /** The parts of the helper's commits, by commit id, until the commit's last part. */
+  const commits = new Map<number, SerialisedChanges[]>();
   return (message) => {
     let changes = commits.get(message.id);
     if (changes === undefined) commits.set(message.id, (changes = []));
-    for (const change of message.changes) changes.push(change);
+    changes.push(message.changes);
     if (message.checkpoint === undefined) return;
     commits.delete(message.id);
     try {

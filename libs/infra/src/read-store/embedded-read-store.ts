@@ -86,7 +86,7 @@ export class EmbeddedReadStore implements ReadStore {
     position: bigint,
   ) => void;
   private readonly commitSerialisedTx: (
-    changes: readonly SerialisedChange[],
+    parts: readonly SerialisedChanges[],
     projection: string,
     position: bigint,
   ) => void;
@@ -129,9 +129,20 @@ export class EmbeddedReadStore implements ReadStore {
       },
     );
     this.commitSerialisedTx = this.db.transaction(
-      (changes: readonly SerialisedChange[], projection: string, position: bigint) => {
-        for (const [collection, id, json, lastPosition] of changes)
-          this.write(collection, id, json, lastPosition);
+      (parts: readonly SerialisedChanges[], projection: string, position: bigint) => {
+        for (const part of parts) {
+          let id = 0;
+          let json = 0;
+          for (let i = 0; i < part.collection.length; i++) {
+            const lastPosition = part.lastPositions[i];
+            this.write(
+              part.collections[part.collection[i]],
+              part.ids.slice(id, (id = part.idEnds[i])),
+              json === part.jsonEnds[i] ? null : part.json.slice(json, (json = part.jsonEnds[i])),
+              Number.isNaN(lastPosition) ? null : lastPosition,
+            );
+          }
+        }
         this.saveCheckpointStmt.run(this.checkpointName(projection), position);
       },
     );
@@ -165,11 +176,11 @@ export class EmbeddedReadStore implements ReadStore {
    * never wait for each other's write lock. One transaction, as `commit`.
    */
   commitSerialised(
-    changes: readonly SerialisedChange[],
+    parts: readonly SerialisedChanges[],
     checkpoint: { readonly projection: string; readonly position: bigint },
   ): void {
     positionNumber(checkpoint.position);
-    this.commitSerialisedTx(changes, checkpoint.projection, checkpoint.position);
+    this.commitSerialisedTx(parts, checkpoint.projection, checkpoint.position);
   }
 
   async checkpoint(projection: string): Promise<bigint | null> {
@@ -274,25 +285,47 @@ export class EmbeddedReadStore implements ReadStore {
 }
 
 /**
- * A document change as `commitSerialised` takes it: the collection (not namespaced), the id, the
- * document's JSON (null deletes it) and its `lastPosition`. Plain data, so it crosses threads.
+ * Document changes as `commitSerialised` takes them, packed to cross threads: a few typed arrays and
+ * two strings clone many times faster than an array per change. Change `i` is in collection
+ * `collections[collection[i]]` (not namespaced), its id is `ids` from the previous change's end to
+ * `idEnds[i]`, its document's JSON likewise in `json` up to `jsonEnds[i]` (empty: deleted), and
+ * `lastPositions[i]` is its `lastPosition` (NaN: none).
  */
-export type SerialisedChange = [
-  collection: string,
-  id: string,
-  json: string | null,
-  lastPosition: number | null,
-];
+export interface SerialisedChanges {
+  readonly collections: readonly string[];
+  readonly collection: Uint16Array;
+  readonly ids: string;
+  readonly idEnds: Uint32Array;
+  readonly json: string;
+  readonly jsonEnds: Uint32Array;
+  readonly lastPositions: Float64Array;
+}
 
 /** The changes as `commitSerialised` takes them, checked as `commit` checks them. */
-export function serialiseChanges(changes: readonly DocumentChange[]): SerialisedChange[] {
+export function serialiseChanges(changes: readonly DocumentChange[]): SerialisedChanges {
   checkIds(changes);
-  return changes.map(({ ref, document }) => [
-    ref.collection,
-    ref.id,
-    document && JSON.stringify(document),
-    document?.lastPosition ?? null,
-  ]);
+  const collections: string[] = [];
+  const collection = new Uint16Array(changes.length);
+  const ids: string[] = [];
+  const idEnds = new Uint32Array(changes.length);
+  const json: string[] = [];
+  const jsonEnds = new Uint32Array(changes.length);
+  const lastPositions = new Float64Array(changes.length);
+  let idEnd = 0;
+  let jsonEnd = 0;
+  for (let i = 0; i < changes.length; i++) {
+    const { ref, document } = changes[i];
+    let c = collections.indexOf(ref.collection);
+    if (c < 0) c = collections.push(ref.collection) - 1;
+    collection[i] = c;
+    ids.push(ref.id);
+    idEnds[i] = idEnd += ref.id.length;
+    const text = document === null ? '' : JSON.stringify(document);
+    json.push(text);
+    jsonEnds[i] = jsonEnd += text.length;
+    lastPositions[i] = document?.lastPosition ?? Number.NaN;
+  }
+  return { collections, collection, ids: ids.join(''), idEnds, json: json.join(''), jsonEnds, lastPositions };
 }
 
 function checkIds(changes: readonly DocumentChange[]): void {
