@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ledgerUpcasters } from '@ledger/events';
 import { ledgerProjections } from '@ledger/projections';
-import { EmbeddedEventStore, EmbeddedReadStore, ProjectionRunner } from '@ledger/infra';
+import { EmbeddedEventStore, EmbeddedReadStore, metadataRead, ProjectionRunner } from '@ledger/infra';
 import { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-thread.messages';
 
 /**
@@ -24,6 +24,8 @@ async function main(): Promise<void> {
     ...(upcast ? { upcasters: ledgerUpcasters } : {}),
     ...(pollIntervalMs !== undefined ? { pollIntervalMs } : {}),
     readOnly: true,
+    // The projections' metadata fields only: most of an event's bytes are metadata they never read.
+    metadata: metadataRead(ledgerProjections),
   });
   const readStore = new EmbeddedReadStore(readStoreOptions);
   const runner = new ProjectionRunner({

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataSelection, Upcasters } from '@ledger/events';
 import { eventStoreContract } from '../../../../test/contracts/event-store.contract';
-import { collect, testEvent } from '../../../../test/support/events';
+import { collect, take, testEvent } from '../../../../test/support/events';
 import { EmbeddedEventStore } from './embedded-event-store';
 
 const dirs: string[] = [];
@@ -223,9 +223,24 @@ describe('embedded event store specifics', () => {
       schemaVersion: 1,
     });
     // Without a selection the whole metadata is read, as before.
-    expect(store.page(-1, 10, { eventTypes: ['Paid'] }).events[0].metadata).toEqual(
-      (await store.readStream('meta'))[1].metadata,
-    );
+    const whole = (await store.readStream('meta'))[1].metadata;
+    expect(store.page(-1, 10, { eventTypes: ['Paid'] }).events[0].metadata).toEqual(whole);
+    // A store may read only some fields in all its reads of the log in order; streams are read whole.
+    const reader = new EmbeddedEventStore({
+      file: store.file,
+      readOnly: true,
+      upcasters,
+      metadata: new MetadataSelection(['occurredAt']),
+    });
+    expect((await collect(reader.readAll())).map((e) => ({ ...e.metadata }))).toEqual([
+      { occurredAt, schemaVersion: 2 },
+      { occurredAt, schemaVersion: 1 },
+    ]);
+    const subscription = reader.subscribeToAll();
+    expect({ ...(await take(subscription, 2))[1].metadata }).toEqual({ occurredAt, schemaVersion: 1 });
+    expect((await reader.readStream('meta'))[1].metadata).toEqual(whole);
+    await subscription.close();
+    await reader.close();
     await store.close();
   });
 

@@ -37,6 +37,11 @@ export interface EmbeddedEventStoreOptions {
    * `notifyAppended`, or else by polling.
    */
   readonly readOnly?: boolean;
+  /**
+   * Reads of the log in order (`readAll`, subscriptions, `page`, `pages`) read only these metadata
+   * fields, unless a filter names others: for a reader that needs no more, like the projector thread.
+   */
+  readonly metadata?: MetadataSelection;
 }
 
 /** Events after a position, as `page` reads them (the events are shared: never change them). */
@@ -109,6 +114,7 @@ export class EmbeddedEventStore implements EventStore {
   /** The log's file, for another connection (a thread) to open. */
   readonly file: string;
   private readonly pageSize: number;
+  private readonly metadata?: MetadataSelection;
   private readonly pollIntervalMs: number;
   private readonly appended = new EventEmitter();
   private readonly writer?: Worker;
@@ -138,6 +144,7 @@ export class EmbeddedEventStore implements EventStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
     this.upcasters = options.upcasters;
+    this.metadata = options.metadata;
     this.pageSize = options.pageSize ?? 4096;
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.appended.setMaxListeners(0);
@@ -346,8 +353,8 @@ export class EmbeddedEventStore implements EventStore {
     // Every event up to the head read first is committed, so a filtered read that comes back short
     // has looked at all of them: it must not scan the same unmatched tail again next time.
     const head = filter ? ((this.headStmt.get() as number | null) ?? after) : after;
-    const rows = this.readAllStatement(filter).all(after, ...filterParams(filter), limit) as Row[];
-    const selection = filter?.metadata;
+    const selection = filter?.metadata ?? this.metadata;
+    const rows = this.readAllStatement(filter, selection).all(after, ...filterParams(filter), limit) as Row[];
     const events = rows.map((row) => this.decode(row, selection));
     const last = rows.length > 0 ? rows[rows.length - 1][0] : after;
     const exhausted = rows.length < limit;
@@ -415,11 +422,11 @@ export class EmbeddedEventStore implements EventStore {
     this.db.close();
   }
 
-  private readAllStatement(filter?: PageFilter): Database.Statement {
+  private readAllStatement(filter?: PageFilter, selection?: MetadataSelection): Database.Statement {
     const streams = filter?.streamPrefixes?.length ?? 0;
     const types = filter?.eventTypePrefixes?.length ?? 0;
     const exact = filter?.eventTypes?.length ?? 0;
-    const fields = filter?.metadata?.fields;
+    const fields = selection?.fields;
     const key = `${streams}:${types}:${exact}:${fields?.join(',') ?? '*'}`;
     let stmt = this.readAllStmts.get(key);
     if (!stmt) {
