@@ -220,6 +220,13 @@ describe('rebuild and event metadata', () => {
     await expect(rebuild(events, [nosy], reads)).rejects.toThrow(
       "metadata.actor was not read from the log: name it in the projection's metadata",
     );
+    // A bound by predicate sees whole events, whatever the projections name.
+    const blind: Projection = { ...counter, name: 'blind', metadata: [] };
+    const bounded = await rebuild(events, [blind], reads, {
+      until: (e) => e.metadata.actor.subject !== 'test' || e.position > 4n,
+    });
+    expect(bounded.events).toBe(4);
+    expect(await reads.get('counts', 's-1')).toMatchObject({ count: 2 });
     // Without a declaration, all of it.
     const { metadata: _, ...undeclared } = nosy;
     await rebuild(events, [undeclared], reads);

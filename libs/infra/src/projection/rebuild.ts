@@ -9,7 +9,11 @@ import { COLD_BATCH, metadataRead, RebuildLimits, RebuildRuns } from './rebuild-
 export interface RebuildOptions {
   /** Last position to apply (inclusive): the read models as of that point of the log. */
   readonly toPosition?: bigint;
-  /** Stops before the first event for which this returns true (e.g. one that occurred after a date). */
+  /**
+   * Stops before the first event for which this returns true (e.g. one that occurred after a date). It
+   * sees whole events: with it, the log is read with all of its metadata, not only what the projections
+   * name.
+   */
   readonly until?: (event: RecordedEvent) => boolean;
   /** Events projected together (default 5,000; 1,000 on helper threads, whose young heap is sized for it). */
   readonly batchSize?: number;
@@ -116,7 +120,9 @@ export async function rebuild(
 
   let batch: RecordedEvent[] = [];
   let bounded = false;
-  for await (const page of pages(eventStore, batchSize, metadataRead(projections))) {
+  // `until` may read any of an event's metadata (its time, usually): the events it sees are whole.
+  const metadata = options.until === undefined ? metadataRead(projections) : undefined;
+  for await (const page of pages(eventStore, batchSize, metadata)) {
     for (const event of page) {
       if (
         (options.toPosition !== undefined && event.position > options.toPosition) ||
