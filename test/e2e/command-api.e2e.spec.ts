@@ -474,11 +474,18 @@ describe('command API over HTTP (embedded adapters)', () => {
     });
   });
 
-  describe('after a bank rejection (recorded here as the bank connector would)', () => {
-    async function rejectedPayment(): Promise<{ claimId: string; paymentId: string }> {
-      const { body: claim } = await submit('alice', { amount: { value: '75.00', currency: 'EUR' } });
+  describe('after a bank rejection or a failed delivery (recorded here as the bank connector would)', () => {
+    /** A dispatched payment of a new claim (for `invoiceNumber`), then the bank's rejection or a failed delivery. */
+    async function undeliveredPayment(
+      outcome: 'rejected' | 'failed' = 'rejected',
+      overrides: Record<string, unknown> = {},
+    ): Promise<{ claimId: string; paymentId: string }> {
+      const { body: claim } = await submit('alice', {
+        amount: { value: '75.00', currency: 'EUR' },
+        ...overrides,
+      });
       await approve(claim.claimId, 'mike');
-      const dispatched = await api.post<{ payments: Array<{ paymentId: string }> }>(
+      const dispatched = await api.post<{ payments: Array<{ paymentId: string }>; batchId: string }>(
         '/payments/dispatch',
         tokens.tina,
         {
@@ -488,20 +495,21 @@ describe('command API over HTTP (embedded adapters)', () => {
       );
       const paymentId = dispatched.body.payments[0].paymentId;
       const stream = await log.readStream(`payment-${paymentId}`);
-      const { attempt } = stream[0].data as { attempt: number };
+      const { attempt, batchId } = stream[0].data as { attempt: number; batchId: string };
+      const bankOutcome = { paymentId, claimId: claim.claimId, receiptId: randomUUID(), attempt };
       await log.appendToStream(
         `payment-${paymentId}`,
         [
           {
-            type: 'PaymentRejectedByBank',
-            data: {
-              paymentId,
-              claimId: claim.claimId,
-              receiptId: randomUUID(),
-              attempt,
-              reasonCode: 'AC04',
-              reasonText: 'Closed account',
-            },
+            ...(outcome === 'rejected'
+              ? {
+                  type: 'PaymentRejectedByBank',
+                  data: { ...bankOutcome, reasonCode: 'AC04', reasonText: 'Closed account' },
+                }
+              : {
+                  type: 'PaymentDispatchFailed',
+                  data: { ...bankOutcome, batchId, attempts: 5, reason: 'bank timed out' },
+                }),
             metadata: {
               eventId: randomUUID(),
               correlationId: 'bank',
@@ -516,6 +524,7 @@ describe('command API over HTTP (embedded adapters)', () => {
       );
       return { claimId: claim.claimId, paymentId };
     }
+    const rejectedPayment = () => undeliveredPayment('rejected');
 
     it('a treasurer re-dispatches it with a corrected debtor account, as a batch of its own', async () => {
       const { paymentId } = await rejectedPayment();
@@ -544,8 +553,9 @@ describe('command API over HTTP (embedded adapters)', () => {
       );
     });
 
-    it('a treasurer cancels it: the claim ends cancelled', async () => {
-      const { claimId, paymentId } = await rejectedPayment();
+    it('a treasurer cancels a rejected one: the claim ends cancelled and its invoice is free for a corrected claim', async () => {
+      const invoiceNumber = `INV-${randomUUID().slice(0, 8)}`;
+      const { claimId, paymentId } = await undeliveredPayment('rejected', { invoiceNumber });
       const reply = await api.post<{ status: string }>(`/payments/${paymentId}/cancellation`, tokens.tina, {
         reason: 'Payee left',
       });
@@ -553,6 +563,31 @@ describe('command API over HTTP (embedded adapters)', () => {
       expect(reply.body.status).toBe('cancelled');
       const claim = await api.get<{ status: string }>(`/claims/${claimId}`, tokens.alice);
       expect(claim.body.status).toBe('cancelled');
+      const again = await submit('alice', { amount: { value: '75.00', currency: 'EUR' }, invoiceNumber });
+      expect(again.status).toBe(201);
+    });
+
+    it('cancelling one whose delivery failed keeps its invoice held: the bank may have paid it', async () => {
+      const invoiceNumber = `INV-${randomUUID().slice(0, 8)}`;
+      const { claimId, paymentId } = await undeliveredPayment('failed', { invoiceNumber });
+      const reply = await api.post<{ status: string }>(`/payments/${paymentId}/cancellation`, tokens.tina, {
+        reason: 'Gave up on the bank',
+      });
+      expect(reply.status).toBe(200);
+      expect(reply.body.status).toBe('cancelled');
+      expect((await api.get<{ status: string }>(`/claims/${claimId}`, tokens.alice)).body.status).toBe(
+        'cancelled',
+      );
+      const [cancelled] = (await log.readStream(`claim-${claimId}`)).filter(
+        (e) => e.type === 'ClaimPaymentCancelled',
+      );
+      expect(cancelled.data).toMatchObject({ paymentId, invoiceHeld: true });
+      // Another claim for the same invoice is refused, and appends nothing: it would pay it twice.
+      const duplicate = await refused(409, 'CLAIM.DUPLICATE', () =>
+        submit('alice', { amount: { value: '75.00', currency: 'EUR' }, invoiceNumber }),
+      );
+      expect(duplicate.details).toMatchObject({ firstClaimId: claimId, reason: 'payment_outcome_unknown' });
+      expect(duplicate.detail).toContain('the bank may have paid it');
     });
   });
 

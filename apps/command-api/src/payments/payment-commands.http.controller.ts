@@ -30,7 +30,10 @@ export class PaymentCommandsHttpController {
     return this.commandBus.execute(new RedispatchPaymentCommand(paymentId, batchId, body, context));
   }
 
-  /** Gives up on a rejected payment; its claim ends cancelled. */
+  /**
+   * Gives up on a payment the bank rejected or the connector could not deliver; its claim ends
+   * cancelled. The claim's invoice is freed after a rejection and stays held after a failed delivery.
+   */
   @Post('cancellation')
   @HttpCode(200)
   @RequireRoles('treasurer')

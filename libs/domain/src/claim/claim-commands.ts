@@ -35,10 +35,18 @@ export type MarkClaimPaymentDispatched = Command<
   { readonly claimId: string; readonly paymentId: string; readonly batchId: string }
 >;
 
-/** After `PaymentCancelled`: the claim ends as cancelled. */
+/**
+ * After `PaymentCancelled`: the claim ends as cancelled. `invoiceHeld` when the payment's delivery
+ * failed without an answer from the bank, which may have paid it: the invoice stays held.
+ */
 export type MarkClaimPaymentCancelled = Command<
   'MarkClaimPaymentCancelled',
-  { readonly claimId: string; readonly paymentId: string; readonly reason: string }
+  {
+    readonly claimId: string;
+    readonly paymentId: string;
+    readonly reason: string;
+    readonly invoiceHeld?: boolean;
+  }
 >;
 
 export type ClaimCommand =

@@ -43,7 +43,12 @@ export type ClaimState =
       readonly paymentId: string;
       readonly batchId: string;
     })
-  | (ClaimFacts & { readonly status: 'cancelled'; readonly paymentId: string });
+  | (ClaimFacts & {
+      readonly status: 'cancelled';
+      readonly paymentId: string;
+      /** See `ClaimPaymentCancelledData.invoiceHeld`. */
+      readonly invoiceHeld: boolean;
+    });
 
 export type ClaimStatus = ClaimState['status'];
 export type SubmittedClaimState = Exclude<ClaimState, { status: 'not_submitted' }>;
@@ -118,6 +123,7 @@ export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
             approvals: state.approvals,
             status: 'cancelled',
             paymentId: event.data.paymentId,
+            invoiceHeld: event.data.invoiceHeld === true,
           }
         : state;
     default:
@@ -315,7 +321,13 @@ function markPaymentCancelled(command: MarkClaimPaymentCancelled, state: ClaimSt
   return [
     {
       type: 'ClaimPaymentCancelled',
-      data: { claimId, paymentId: submitted.paymentId, cancelledBy: metadata.actor.subject, reason },
+      data: {
+        claimId,
+        paymentId: submitted.paymentId,
+        cancelledBy: metadata.actor.subject,
+        reason,
+        ...(data.invoiceHeld === true ? { invoiceHeld: true as const } : {}),
+      },
     },
   ];
 }

@@ -46,9 +46,14 @@ const markDispatched = (paymentId = 'pay-1', subject = 'trent', roles = ['treasu
   data: { claimId: 'claim-1', paymentId, batchId: 'batch-1' },
   metadata: meta(subject, roles),
 });
-const markCancelled = (paymentId = 'pay-1', roles = ['treasurer']): ClaimCommand => ({
+const markCancelled = (paymentId = 'pay-1', roles = ['treasurer'], invoiceHeld?: boolean): ClaimCommand => ({
   type: 'MarkClaimPaymentCancelled',
-  data: { claimId: 'claim-1', paymentId, reason: 'Payee account closed' },
+  data: {
+    claimId: 'claim-1',
+    paymentId,
+    reason: 'Payee account closed',
+    ...(invoiceHeld === undefined ? {} : { invoiceHeld }),
+  },
   metadata: meta('trent', roles),
 });
 
@@ -509,6 +514,23 @@ describe('claim decider', () => {
         .given([...approvedClaim, dispatched, cancelled])
         .when(markCancelled())
         .then([]);
+    });
+
+    it('records that the invoice stays held when the payment may have been executed', () => {
+      const held: ClaimEvent = { ...cancelled, data: { ...cancelled.data, invoiceHeld: true } } as ClaimEvent;
+      claim
+        .given([...approvedClaim, dispatched])
+        .when(markCancelled('pay-1', ['treasurer'], true))
+        .then([held]);
+      const { evolve, initialState } = claimDecider;
+      expect([...approvedClaim, dispatched, held].reduce(evolve, initialState())).toMatchObject({
+        status: 'cancelled',
+        invoiceHeld: true,
+      });
+      expect([...approvedClaim, dispatched, cancelled].reduce(evolve, initialState())).toMatchObject({
+        status: 'cancelled',
+        invoiceHeld: false,
+      });
     });
 
     it('refuses another payment id', () => {

@@ -59,7 +59,14 @@ export type PaymentState =
   | (PaymentFacts & { readonly status: 'rejected'; readonly rejection: BankReason })
   | (PaymentFacts & { readonly status: 'returned'; readonly return: BankReason })
   | (PaymentFacts & { readonly status: 'failed'; readonly failure: string })
-  | (PaymentFacts & { readonly status: 'cancelled' });
+  | (PaymentFacts & {
+      readonly status: 'cancelled';
+      /**
+       * Cancelled after a failed delivery (the connector gave up without an answer from the bank), not a
+       * rejection: the bank may have executed it, so its claim's invoice must not be paid again.
+       */
+      readonly deliveryUnknown: boolean;
+    });
 
 export type PaymentStatus = PaymentState['status'];
 type DispatchedPaymentState = Exclude<PaymentState, { status: 'not_dispatched' }>;
@@ -156,7 +163,11 @@ export function evolvePayment(state: PaymentState, event: PaymentEvent): Payment
       };
     case 'PaymentCancelled':
       if (state.status === 'not_dispatched') return state;
-      return { ...facts(state), status: 'cancelled' };
+      return {
+        ...facts(state),
+        status: 'cancelled',
+        deliveryUnknown: state.status === 'cancelled' ? state.deliveryUnknown : state.status === 'failed',
+      };
     default:
       return assertNever(event, 'payment event');
   }

@@ -613,6 +613,22 @@ describe('payment decider', () => {
       payment.given([dispatched, rejected, cancelled]).when(cancel()).then([]);
     });
 
+    it('cancels a payment whose delivery failed, remembering that the bank may have executed it', () => {
+      payment.given([dispatched, failed]).when(cancel()).then([cancelled]);
+      const { evolve, initialState } = paymentDecider;
+      const state = (events: PaymentEvent[]) => events.reduce(evolve, initialState());
+      expect(state([dispatched, failed, cancelled])).toMatchObject({
+        status: 'cancelled',
+        deliveryUnknown: true,
+      });
+      expect(state([dispatched, rejected, cancelled])).toMatchObject({
+        status: 'cancelled',
+        deliveryUnknown: false,
+      });
+      // A cancellation replayed twice keeps what the first one knew.
+      expect(state([dispatched, failed, cancelled, cancelled])).toMatchObject({ deliveryUnknown: true });
+    });
+
     it('refuses a payment that is not rejected', () => {
       payment.given([dispatched]).when(cancel()).thenThrows('PAYMENT.NOT_REJECTED');
       payment.given([dispatched, settled]).when(cancel()).thenThrows('PAYMENT.ALREADY_FINAL');

@@ -63,12 +63,18 @@ export interface ClaimPaymentDispatchedData {
   readonly dispatchedBy: string;
 }
 
-/** The payment was cancelled after a bank rejection: the claim ends as cancelled. */
+/** The payment was cancelled after a bank rejection or a failed delivery: the claim ends as cancelled. */
 export interface ClaimPaymentCancelledData {
   readonly claimId: string;
   readonly paymentId: string;
   readonly cancelledBy: string;
   readonly reason: string;
+  /**
+   * The payment's delivery had failed without an answer from the bank, which may have executed it: the
+   * claim's invoice stays held by its duplicate guard, so no other claim can pay it again. Absent: the
+   * bank rejected the payment (nothing left), and the invoice is free for a corrected claim.
+   */
+  readonly invoiceHeld?: true;
 }
 
 export type ClaimSubmitted = DomainEvent<'ClaimSubmitted', ClaimSubmittedData>;

@@ -58,7 +58,8 @@ export class SubmitClaimHandler implements ICommandHandler<SubmitClaimCommand, C
 
   /**
    * Holds the key for this claim. If an earlier claim holds it but was rejected, withdrawn or
-   * cancelled, the key is released first, so a corrected claim for the same invoice can go through.
+   * cancelled, the key is released first, so a corrected claim for the same invoice can go through;
+   * but not a claim whose payment was cancelled after a failed delivery, which the bank may have paid.
    */
   private async reserveGuard(
     key: string,
@@ -81,6 +82,14 @@ export class SubmitClaimHandler implements ICommandHandler<SubmitClaimCommand, C
         fresh: true,
       });
       if (!CLOSED.has(first.state.status)) throw error;
+      if (first.state.status === 'cancelled' && first.state.invoiceHeld) {
+        throw new DomainError(
+          'CLAIM.DUPLICATE',
+          `invoice already claimed by ${firstClaimId}, whose payment was cancelled after a failed delivery: ` +
+            'the bank may have paid it, so the invoice stays held',
+          { firstClaimId, reason: 'payment_outcome_unknown' },
+        );
+      }
       const reason = first.state.status as 'rejected' | 'withdrawn' | 'cancelled';
       const release = {
         type: 'ReleaseDuplicateGuard' as const,

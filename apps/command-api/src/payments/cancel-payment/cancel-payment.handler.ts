@@ -18,9 +18,11 @@ export class CancelPaymentCommand extends Command<PaymentView> {
 }
 
 /**
- * Gives up on a payment the bank rejected: the payment is cancelled, then its claim, and the claim's
- * invoice is freed for a corrected claim. A retry with the same Idempotency-Key completes whatever a
- * crash cut short (each step is idempotent).
+ * Gives up on a payment the bank rejected, or whose delivery failed: the payment is cancelled, then its
+ * claim. After a rejection nothing left the bank, and the claim's invoice is freed for a corrected
+ * claim. After a failed delivery (timeouts, no answer) the bank may have executed it: the invoice stays
+ * held, so that no other claim can pay it a second time. A retry with the same Idempotency-Key
+ * completes whatever a crash cut short (each step is idempotent).
  */
 @CommandHandler(CancelPaymentCommand)
 export class CancelPaymentHandler implements ICommandHandler<CancelPaymentCommand, PaymentView> {
@@ -45,13 +47,17 @@ export class CancelPaymentHandler implements ICommandHandler<CancelPaymentComman
     );
     if (handled.state.status !== 'cancelled') return paymentView(paymentId, handled);
     const { claimId } = handled.state.dispatch;
+    const invoiceHeld = handled.state.deliveryUnknown;
     const mark: MarkClaimPaymentCancelled = {
       type: 'MarkClaimPaymentCancelled',
-      data: { claimId, paymentId, reason },
+      data: { claimId, paymentId, reason, ...(invoiceHeld ? { invoiceHeld } : {}) },
       metadata: context.metadata,
     };
     const claim = await this.streams.handle(claimStreamId(claimId), this.deciders.claim, mark, context);
-    const key = claim.state.status === 'cancelled' ? claim.state.claim.duplicateGuardKey : undefined;
+    const key =
+      claim.state.status === 'cancelled' && !claim.state.invoiceHeld
+        ? claim.state.claim.duplicateGuardKey
+        : undefined;
     if (key) {
       await this.streams
         .handle(
