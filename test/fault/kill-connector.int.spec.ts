@@ -76,6 +76,9 @@ describe('bank connector killed between sending and recording', () => {
       BANK_TIMEOUT_MS: '120000',
       BANK_RETRY_BASE_MS: '50',
       BANK_RETRY_MAX_MS: '200',
+      // With MONGO_URL the ledger keeps its read models and the connector's checkpoint there: a database
+      // of its own, or a run against a server used before would start from another log's checkpoints.
+      ...(process.env.MONGO_URL ? { MONGO_URL: ownDatabase(process.env.MONGO_URL) } : {}),
     };
     ledger = await startApp('apps/ledger/src/main.ts', ledgerEnv);
     tokens = await ledgerTokens();
@@ -251,4 +254,11 @@ function minor(value: string): bigint {
   const [units, cents = ''] = value.replace(/^-/, '').split('.');
   const magnitude = BigInt(units) * 100n + BigInt(cents.padEnd(2, '0').slice(0, 2));
   return value.startsWith('-') ? -magnitude : magnitude;
+}
+
+/** The MongoDB URL with a database of this run's own. */
+function ownDatabase(url: string): string {
+  const own = new URL(url);
+  own.pathname = `/kill_connector_${Date.now().toString(36)}`;
+  return own.toString();
 }
