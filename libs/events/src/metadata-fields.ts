@@ -47,10 +47,20 @@ export class MetadataSelection {
 
   /** The fields' values in `fields` order (null or undefined: absent) as metadata. */
   metadata(values: readonly unknown[]): EventMetadata {
+    return this.fromColumns(values, 0);
+  }
+
+  /**
+   * The metadata of a row whose columns from `offset` on hold the fields' values in `fields` order, an
+   * object-valued field (`actor`) as JSON text.
+   */
+  fromColumns(row: readonly unknown[], offset: number): EventMetadata {
     const metadata = Object.create(this.guard) as Record<string, unknown>;
     for (let i = 0; i < this.fields.length; i++) {
-      const value = values[i];
-      if (value !== null && value !== undefined) metadata[this.fields[i]] = value;
+      const field = this.fields[i];
+      const value = row[offset + i];
+      if (value === null || value === undefined) continue;
+      metadata[field] = field === 'actor' && typeof value === 'string' ? JSON.parse(value) : value;
     }
     return metadata as unknown as EventMetadata;
   }

@@ -244,6 +244,75 @@ describe('embedded event store specifics', () => {
     await store.close();
   });
 
+  it('keeps occurredAt and schemaVersion in columns of their own, added to a log of before on its first write', async () => {
+    // A log as written before the columns: the metadata JSON only.
+    const file = freshFile();
+    const old = new Database(file);
+    old.exec(`CREATE TABLE events (
+      position INTEGER PRIMARY KEY, stream_id TEXT NOT NULL, revision INTEGER NOT NULL,
+      event_id TEXT NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL,
+      UNIQUE (stream_id, revision))`);
+    const before = testEvent('Paid', { i: 0 });
+    old
+      .prepare(
+        'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, 0, ?, ?, ?, ?)',
+      )
+      .run(
+        'old',
+        before.metadata.eventId,
+        before.type,
+        JSON.stringify(before.data),
+        JSON.stringify(before.metadata),
+      );
+    old.close();
+    const selection = new MetadataSelection(['occurredAt', 'actor']);
+    const selected = (store: EmbeddedEventStore) =>
+      store.page(-1, 10, { metadata: selection }).events.map((e) => ({ ...e.metadata }));
+    const expected = {
+      actor: { subject: 'test', roles: ['admin'] },
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      schemaVersion: 1,
+    };
+    // Read-only, the file is left as it is and read from the JSON.
+    const reader = new EmbeddedEventStore({ file, readOnly: true });
+    expect(selected(reader)).toEqual([expected]);
+    await reader.close();
+    const columns = () => {
+      const db = new Database(file, { readonly: true });
+      const names = (db.prepare('PRAGMA table_info(events)').all() as Array<{ name: string }>).map(
+        (c) => c.name,
+      );
+      db.close();
+      return names;
+    };
+    expect(columns()).not.toContain('occurred_at');
+    // The first writer adds the columns; the new event fills them, the old one reads from its JSON.
+    const store = new EmbeddedEventStore({ file });
+    expect(columns()).toEqual(expect.arrayContaining(['occurred_at', 'schema_version']));
+    const later = testEvent('Paid', { i: 1 });
+    await store.appendToStream(
+      'new',
+      [{ ...later, metadata: { ...later.metadata, occurredAt: '2026-02-02T00:00:00.000Z' } }],
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
+    const raw = new Database(file, { readonly: true });
+    expect(
+      raw.prepare('SELECT stream_id, occurred_at, schema_version FROM events ORDER BY position').all(),
+    ).toEqual([
+      { stream_id: 'old', occurred_at: null, schema_version: null },
+      { stream_id: 'new', occurred_at: '2026-02-02T00:00:00.000Z', schema_version: 1 },
+    ]);
+    raw.close();
+    expect(selected(store)).toEqual([expected, { ...expected, occurredAt: '2026-02-02T00:00:00.000Z' }]);
+    // A second writer opening it finds the columns there.
+    const second = new EmbeddedEventStore({ file });
+    expect((await second.readStream('new'))[0].metadata.occurredAt).toBe('2026-02-02T00:00:00.000Z');
+    await second.close();
+    await store.close();
+  });
+
   it('upcasts old event versions when they are read', async () => {
     const upcasters = new Upcasters([
       { type: 'Renamed', fromVersion: 1, upcast: (data) => ({ fullName: (data as { name: string }).name }) },

@@ -73,6 +73,7 @@ interface PendingAppend {
   readonly reject: (error: unknown) => void;
 }
 
+/** A row as read: with a metadata selection, the selected fields' values stand in for `metadata`. */
 type Row = [
   position: number,
   streamId: string,
@@ -80,6 +81,7 @@ type Row = [
   type: string,
   data: string,
   metadata: string,
+  ...selected: unknown[],
 ];
 
 const SCHEMA = `
@@ -91,9 +93,22 @@ const SCHEMA = `
     type       TEXT    NOT NULL,
     data       TEXT    NOT NULL,
     metadata   TEXT    NOT NULL,
+    occurred_at    TEXT,
+    schema_version INTEGER,
     UNIQUE (stream_id, revision)
   );
 `;
+
+/**
+ * Two metadata fields every reader of the log in order needs (projections: `occurredAt`; upcasting:
+ * `schemaVersion`) are also kept in columns of their own, so a replay that reads only them does not
+ * parse the metadata. Logs written before have them only in `metadata` (the columns are added, empty,
+ * when the file is first opened for writing): reads fall back to the JSON.
+ */
+const METADATA_COLUMNS: Readonly<Record<string, string>> = {
+  occurredAt: 'occurred_at',
+  schemaVersion: 'schema_version',
+};
 
 /**
  * The event log in one SQLite file (WAL mode, `synchronous=FULL`): an append is acknowledged only
@@ -115,6 +130,8 @@ export class EmbeddedEventStore implements EventStore {
   readonly file: string;
   private readonly pageSize: number;
   private readonly metadata?: MetadataSelection;
+  /** Whether the file has the `occurred_at` and `schema_version` columns (see METADATA_COLUMNS). */
+  private readonly metadataColumns: boolean;
   private readonly pollIntervalMs: number;
   private readonly appended = new EventEmitter();
   private readonly writer?: Worker;
@@ -143,6 +160,7 @@ export class EmbeddedEventStore implements EventStore {
     // The writer thread (or another process) may hold the write lock for a moment.
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    this.metadataColumns = ensureMetadataColumns(this.db, !options.readOnly);
     this.upcasters = options.upcasters;
     this.metadata = options.metadata;
     this.pageSize = options.pageSize ?? 4096;
@@ -218,6 +236,8 @@ export class EmbeddedEventStore implements EventStore {
         type: e.type,
         data: JSON.stringify(e.data),
         metadata: JSON.stringify(e.metadata),
+        occurredAt: e.metadata.occurredAt,
+        schemaVersion: e.metadata.schemaVersion,
       })),
     };
     return new Promise<AppendResult>((resolve, reject) => {
@@ -436,7 +456,7 @@ export class EmbeddedEventStore implements EventStore {
       if (exact > 0) clauses.push(`type IN (${Array(exact).fill('?').join(', ')})`);
       stmt = this.db
         .prepare(
-          `SELECT position, stream_id, revision, type, data, ${metadataColumn(fields)} FROM events
+          `SELECT position, stream_id, revision, type, data, ${metadataSelect(fields, this.metadataColumns)} FROM events
            WHERE ${clauses.join(' AND ')} ORDER BY position LIMIT ?`,
         )
         .raw();
@@ -445,14 +465,12 @@ export class EmbeddedEventStore implements EventStore {
     return stmt;
   }
 
-  /** A row as an event; with `selection`, its metadata column holds the selected fields' JSON array. */
+  /** A row as an event; with `selection`, the row ends with the selected fields' values. */
   private decode(row: Row, selection?: MetadataSelection): RecordedEvent {
     const event: RecordedEvent = {
       type: row[3],
       data: JSON.parse(row[4]),
-      metadata: selection
-        ? selection.metadata(JSON.parse(row[5]) as unknown[])
-        : (JSON.parse(row[5]) as EventMetadata),
+      metadata: selection ? selection.fromColumns(row, 5) : (JSON.parse(row[5]) as EventMetadata),
       streamId: row[1],
       revision: BigInt(row[2]),
       position: BigInt(row[0]),
@@ -462,15 +480,41 @@ export class EmbeddedEventStore implements EventStore {
 }
 
 /**
- * The metadata column, or the JSON array of the chosen fields' values (`json_extract` with two paths or
- * more answers an array; a single field is asked for twice). Field names are `MetadataField`s, checked
- * by `MetadataSelection`.
+ * The metadata column, or a column per chosen field: its own column where the file has one (falling
+ * back to the JSON for rows written before), else SQLite's `json_extract`, which answers an object as
+ * JSON text (`MetadataSelection.fromColumns` parses it). Field names are `MetadataField`s, checked by
+ * `MetadataSelection`.
  */
-function metadataColumn(fields?: readonly string[]): string {
+function metadataSelect(fields: readonly string[] | undefined, ownColumns: boolean): string {
   if (fields === undefined) return 'metadata';
-  const paths = fields.map((field) => `'$.${field}'`);
-  if (paths.length === 1) paths.push(paths[0]);
-  return `json_extract(metadata, ${paths.join(', ')})`;
+  return fields
+    .map((field) => {
+      const extracted = `json_extract(metadata, '$.${field}')`;
+      const column = ownColumns ? METADATA_COLUMNS[field] : undefined;
+      return column === undefined ? extracted : `coalesce(${column}, ${extracted})`;
+    })
+    .join(', ');
+}
+
+/**
+ * Whether the log has the metadata columns; a writer adds them to a file of before (an instant schema
+ * change: existing rows keep them empty). Two processes may race to: the loser finds them there.
+ */
+function ensureMetadataColumns(db: Database.Database, write: boolean): boolean {
+  const has = () =>
+    (db.prepare('PRAGMA table_info(events)').all() as Array<{ name: string }>).some(
+      (column) => column.name === 'occurred_at',
+    );
+  if (has() || !write) return has();
+  try {
+    db.transaction(() => {
+      db.exec('ALTER TABLE events ADD COLUMN occurred_at TEXT');
+      db.exec('ALTER TABLE events ADD COLUMN schema_version INTEGER');
+    }).immediate();
+  } catch (error) {
+    if (!has()) throw error;
+  }
+  return true;
 }
 
 function filterParams(filter?: PageFilter): Array<string | number> {

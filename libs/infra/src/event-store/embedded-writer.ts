@@ -6,7 +6,15 @@ export interface WriteRequest {
   readonly stream: string;
   /** `any`, `no_stream`, `stream_exists`, or a revision as a decimal string. */
   readonly expected: string;
-  readonly events: ReadonlyArray<{ eventId: string; type: string; data: string; metadata: string }>;
+  readonly events: ReadonlyArray<{
+    eventId: string;
+    type: string;
+    data: string;
+    metadata: string;
+    /** Also in `metadata`; kept in columns of their own for readers of the log in order. */
+    occurredAt: string;
+    schemaVersion: number;
+  }>;
 }
 
 export type WriteOutcome =
@@ -49,7 +57,8 @@ function writerMain(): void {
   const eventIdAt = db.prepare('SELECT event_id FROM events WHERE stream_id = ? AND revision = ?').pluck();
   const positionAt = db.prepare('SELECT position FROM events WHERE stream_id = ? AND revision = ?').pluck();
   const insert = db.prepare(
-    'INSERT INTO events (stream_id, revision, event_id, type, data, metadata) VALUES (?, ?, ?, ?, ?, ?)',
+    `INSERT INTO events (stream_id, revision, event_id, type, data, metadata, occurred_at, schema_version)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   let queue: WriteRequest[] = [];
   let scheduled = false;
@@ -87,8 +96,16 @@ function writerMain(): void {
     for (const event of request.events) {
       revision += 1;
       position = Number(
-        insert.run(request.stream, revision, event.eventId, event.type, event.data, event.metadata)
-          .lastInsertRowid,
+        insert.run(
+          request.stream,
+          revision,
+          event.eventId,
+          event.type,
+          event.data,
+          event.metadata,
+          event.occurredAt,
+          event.schemaVersion,
+        ).lastInsertRowid,
       );
     }
     return { id: request.id, ok: true, revision, position };
