@@ -199,6 +199,31 @@ describe('rebuild', () => {
   });
 });
 
+describe('ProjectionRunner and a read store of another log', () => {
+  it('refuses to start from a checkpoint past the log it follows, and writes nothing', async () => {
+    const { events, reads } = fresh();
+    for (let i = 0; i < 4; i++)
+      await events.appendToStream(`s-${i}`, [testEvent('Counted')], { expectedRevision: 'any' });
+    const first = new ProjectionRunner({ eventStore: events, readStore: reads, projections: [counter] });
+    await first.start();
+    expect(await first.waitFor(await events.headPosition(), 5000)).toBe(true);
+    await first.stop();
+    // A new, shorter log beside the same read store.
+    const other = new EmbeddedEventStore({ file: join(dir, `other-${n}.sqlite`) });
+    await other.appendToStream('s-9', [testEvent('Counted')], { expectedRevision: 'any' });
+    const second = new ProjectionRunner({ eventStore: other, readStore: reads, projections: [counter] });
+    await expect(second.start()).rejects.toThrow(
+      "projection counter: its checkpoint 4 is past the log's last position 1; the read store holds read models of another log",
+    );
+    await second.stop();
+    expect(await reads.checkpoint('counter')).toBe(4n);
+    expect(await reads.get('counts', 's-9')).toBeUndefined();
+    await other.close();
+    await reads.close();
+    await events.close();
+  });
+});
+
 describe('rebuild and event metadata', () => {
   it('reads only the metadata fields its projections name, and fails loudly on a field not named', async () => {
     const { events, reads } = fresh();

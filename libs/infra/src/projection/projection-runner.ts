@@ -187,6 +187,16 @@ class ProjectionLoop {
     while (!this.stopping) {
       try {
         const checkpoint = await readStore.checkpoint(this.projection.name);
+        // A checkpoint past the log's end means read models of another log (a new event store beside
+        // an old read store): following from it would skip every event up to it without a word.
+        const head = checkpoint === null ? null : await eventStore.headPosition();
+        if (checkpoint !== null && head !== null && checkpoint > head) {
+          throw new Error(
+            `projection ${this.projection.name}: its checkpoint ${checkpoint} is past the log's last position ` +
+              `${head}; the read store holds read models of another log (rebuild them from this log, or ` +
+              'point the projector at theirs)',
+          );
+        }
         this.committed = checkpoint;
         this.position = checkpoint;
         this.lastCommitAt = performance.now();
