@@ -139,6 +139,17 @@ describe('payment dispatcher: retries, then gives up', () => {
     return seen;
   }
 
+  it('refuses to start from a dispatch checkpoint past the log it follows', async () => {
+    const { dispatcher } = await dispatcherWith(() => undefined);
+    const state = new ConnectorState(readStore);
+    const head = await store.headPosition();
+    await state.saveDispatchCheckpoint(head + 5n);
+    await expect(dispatcher.start()).rejects.toThrow(
+      `the connector's dispatch checkpoint ${head + 5n} is past the log's last position ${head}`,
+    );
+    await dispatcher.stop();
+  });
+
   it('resends the same message after timeouts and 5xx until the bank answers', async () => {
     const { dispatcher, gateway } = await dispatcherWith((n) =>
       n <= 2 ? new BankUnavailableError('503 from the bank', 503) : undefined,

@@ -60,6 +60,14 @@ export class PaymentDispatcher {
 
   async start(): Promise<void> {
     const from = await this.state.dispatchCheckpoint();
+    // Past the log's end, the state is another log's: following from it would skip its batches unsent.
+    const head = from === null ? null : await this.store.headPosition();
+    if (from !== null && head !== null && from > head) {
+      throw new Error(
+        `the connector's dispatch checkpoint ${from} is past the log's last position ${head}: its state ` +
+          'belongs to another log',
+      );
+    }
     this.loop = this.run(from);
   }
 
