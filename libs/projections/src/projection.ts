@@ -1,4 +1,4 @@
-import { MetadataField, RecordedEvent } from '@ledger/events';
+import { MetadataField, MetadataSelection, RecordedEvent } from '@ledger/events';
 
 /** A read-model document. Values are JSON: money as decimal strings, never floats, bigints or Decimal128. */
 export interface ReadModelDocument {
@@ -87,4 +87,17 @@ export interface Projection {
    * replaced, not changed. Without it, documents are passed as stored and `apply` must not change them.
    */
   readonly working?: WorkingForm;
+}
+
+/**
+ * The metadata fields the projections read, when each names them (`Projection.metadata`): a replay or
+ * the projector thread reads only those from the embedded log. Undefined when one names none.
+ */
+export function metadataRead(projections: readonly Projection[]): MetadataSelection | undefined {
+  const fields: MetadataField[] = [];
+  for (const projection of projections) {
+    if (projection.metadata === undefined) return undefined;
+    fields.push(...projection.metadata);
+  }
+  return new MetadataSelection(fields);
 }

@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { ledgerUpcasters } from '@ledger/events';
-import { ledgerProjections } from '@ledger/projections';
-import { EmbeddedEventStore, EmbeddedReadStore, metadataRead, ProjectionRunner } from '@ledger/infra';
+import { ledgerProjections, metadataRead } from '@ledger/projections';
+import { EmbeddedEventStore, EmbeddedReadStore, ProjectionRunner } from '@ledger/infra';
 import { FromProjectorThread, ProjectorThreadData, ToProjectorThread } from './projector-thread.messages';
 
 /**

@@ -89,6 +89,16 @@ export function createClaimDecider(options: ClaimDeciderOptions = {}): ClaimDeci
 
 export const claimDecider: ClaimDecider = createClaimDecider();
 
+/**
+ * Whether the claim no longer holds its invoice: rejected, withdrawn, or cancelled after the bank
+ * rejected its payment. A claim whose payment was cancelled after a failed delivery keeps holding it:
+ * the bank may have paid it, and another claim for the invoice could pay it twice.
+ */
+export function releasesInvoice(state: ClaimState): boolean {
+  if (state.status === 'cancelled') return !state.invoiceHeld;
+  return state.status === 'rejected' || state.status === 'withdrawn';
+}
+
 export function evolveClaim(state: ClaimState, event: ClaimEvent): ClaimState {
   switch (event.type) {
     case 'ClaimSubmitted':

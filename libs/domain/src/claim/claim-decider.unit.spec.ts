@@ -3,7 +3,7 @@ import { parseApprovalPolicy } from '../policy/approval-policy';
 import { spec } from '../testing/decider-spec';
 import { CLAIMANT, DOMESTIC, IBAN, meta, submittedClaim } from '../testing/fixtures';
 import { ClaimCommand, SubmitClaim } from './claim-commands';
-import { claimDecider, createClaimDecider } from './claim-decider';
+import { claimDecider, createClaimDecider, releasesInvoice } from './claim-decider';
 
 const claim = spec(claimDecider);
 
@@ -527,10 +527,14 @@ describe('claim decider', () => {
         status: 'cancelled',
         invoiceHeld: true,
       });
-      expect([...approvedClaim, dispatched, cancelled].reduce(evolve, initialState())).toMatchObject({
-        status: 'cancelled',
-        invoiceHeld: false,
-      });
+      const freed = [...approvedClaim, dispatched, cancelled].reduce(evolve, initialState());
+      expect(freed).toMatchObject({ status: 'cancelled', invoiceHeld: false });
+      expect(releasesInvoice(freed)).toBe(true);
+      expect(releasesInvoice([...approvedClaim, dispatched, held].reduce(evolve, initialState()))).toBe(
+        false,
+      );
+      // A claim still open holds its invoice too.
+      expect(releasesInvoice([...approvedClaim, dispatched].reduce(evolve, initialState()))).toBe(false);
     });
 
     it('refuses another payment id', () => {

@@ -1,4 +1,4 @@
-import { MetadataField, MetadataSelection, RecordedEvent } from '@ledger/events';
+import { RecordedEvent } from '@ledger/events';
 import { DocumentRef, Projection, ReadModelDocument, ReadStore } from '@ledger/projections';
 import { applyBatch, ChangedDocument, DocumentCache, Slot, storedChanges } from './project-batch';
 
@@ -240,17 +240,4 @@ function compact(run: Run): void {
   }
   run.order = order;
   run.orderSeq = orderSeq;
-}
-
-/**
- * The metadata fields the projections read, when each names them (`Projection.metadata`): a replay reads
- * only those from the embedded log.
- */
-export function metadataRead(projections: readonly Projection[]): MetadataSelection | undefined {
-  const fields: MetadataField[] = [];
-  for (const projection of projections) {
-    if (projection.metadata === undefined) return undefined;
-    fields.push(...projection.metadata);
-  }
-  return new MetadataSelection(fields);
 }

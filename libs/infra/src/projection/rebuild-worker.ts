@@ -7,11 +7,11 @@
 import { performance } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ledgerUpcasters, RecordedEvent } from '@ledger/events';
-import { ledgerProjections, Projection } from '@ledger/projections';
+import { ledgerProjections, metadataRead, Projection } from '@ledger/projections';
 import { EmbeddedEventStore, PageFilter } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
 import type { ReadStoreSpec } from './rebuild-parallel';
-import { metadataRead, RebuildLimits, RebuildRuns } from './rebuild-runs';
+import { RebuildLimits, RebuildRuns } from './rebuild-runs';
 import { RelayedWrite, RelayedWrites } from './relayed-writes';
 
 /** What the main thread hands a helper (plain data: it crosses threads). */

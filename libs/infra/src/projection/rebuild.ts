@@ -1,10 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { EventStore, MetadataSelection, RecordedEvent } from '@ledger/events';
-import { Projection, ReadStore } from '@ledger/projections';
+import { metadataRead, Projection, ReadStore } from '@ledger/projections';
 import { EmbeddedEventStore } from '../event-store/embedded-event-store';
 import { EmbeddedReadStore } from '../read-store/embedded-read-store';
 import { parallelPlan, rebuildInParallel } from './rebuild-parallel';
-import { COLD_BATCH, metadataRead, RebuildLimits, RebuildRuns } from './rebuild-runs';
+import { COLD_BATCH, RebuildLimits, RebuildRuns } from './rebuild-runs';
 
 export interface RebuildOptions {
   /** Last position to apply (inclusive): the read models as of that point of the log. */

@@ -165,8 +165,8 @@ export class EmbeddedReadStore implements ReadStore {
     checkIds(changes);
     // Each document is serialised right before its insert, inside the transaction (which rolls back
     // if one cannot be): its JSON dies young. Serialising them all first kept a flush's worth of JSON
-    // (tens of MB) alive through several scavenges, each copying it; the other thread of a parallel
-    // rebuild waits a little longer for the write lock, which costs less.
+    // (tens of MB) alive through several scavenges, each copying it. (A parallel rebuild's helpers
+    // serialise on their own threads and commit through `commitSerialised`.)
     this.commitTx(changes, checkpoint.projection, checkpoint.position);
   }
 

@@ -6,13 +6,11 @@ import {
   duplicateGuardStreamId,
   WrongExpectedVersionError,
 } from '@ledger/events';
-import { DomainError, duplicateGuardDecider, SubmitClaim } from '@ledger/domain';
+import { DomainError, duplicateGuardDecider, releasesInvoice, SubmitClaim } from '@ledger/domain';
 import { StreamCommandHandler } from '../../command-handling/stream-command-handler';
 import { LEDGER_DECIDERS, LedgerDeciders } from '../../config/ledger-policies';
 import { ClaimView, claimView } from '../claim-view';
 import { SubmitClaimCommand } from './submit-claim.command';
-
-const CLOSED = new Set(['rejected', 'withdrawn', 'cancelled']);
 
 /**
  * SubmitClaim: decide on the claim stream first (so an invalid claim is refused before anything is
@@ -81,8 +79,8 @@ export class SubmitClaimHandler implements ICommandHandler<SubmitClaimCommand, C
       const first = await this.streams.read(claimStreamId(firstClaimId), this.deciders.claim, {
         fresh: true,
       });
-      if (!CLOSED.has(first.state.status)) throw error;
-      if (first.state.status === 'cancelled' && first.state.invoiceHeld) {
+      if (!releasesInvoice(first.state)) {
+        if (first.state.status !== 'cancelled') throw error;
         throw new DomainError(
           'CLAIM.DUPLICATE',
           `invoice already claimed by ${firstClaimId}, whose payment was cancelled after a failed delivery: ` +

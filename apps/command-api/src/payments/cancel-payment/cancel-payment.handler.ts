@@ -1,7 +1,12 @@
 import { Inject, Logger } from '@nestjs/common';
 import { Command, CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { claimStreamId, duplicateGuardStreamId, paymentStreamId } from '@ledger/events';
-import { CancelPayment, duplicateGuardDecider, MarkClaimPaymentCancelled } from '@ledger/domain';
+import {
+  CancelPayment,
+  duplicateGuardDecider,
+  MarkClaimPaymentCancelled,
+  releasesInvoice,
+} from '@ledger/domain';
 import { CommandContext } from '../../command-handling/command-context';
 import { StreamCommandHandler } from '../../command-handling/stream-command-handler';
 import { LEDGER_DECIDERS, LedgerDeciders } from '../../config/ledger-policies';
@@ -55,7 +60,7 @@ export class CancelPaymentHandler implements ICommandHandler<CancelPaymentComman
     };
     const claim = await this.streams.handle(claimStreamId(claimId), this.deciders.claim, mark, context);
     const key =
-      claim.state.status === 'cancelled' && !claim.state.invoiceHeld
+      claim.state.status === 'cancelled' && releasesInvoice(claim.state)
         ? claim.state.claim.duplicateGuardKey
         : undefined;
     if (key) {
