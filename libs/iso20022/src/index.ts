@@ -9,6 +9,7 @@ export {
   validateIso20022,
   Iso20022ValidationResult,
   closeIso20022Validator,
+  iso20022ValidatorStats,
 } from './schema-validator';
 export { parseBankMessage, BankMessage } from './bank-message.parser';
 export { readIso20022Document, Iso20022Document, Iso20022BuildOptions } from './xml/xml-document';

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
@@ -26,13 +27,13 @@ export async function validateIso20022(xml: string): Promise<Iso20022ValidationR
     if (error instanceof Iso20022Error) return { valid: false, errors: [error.message] };
     throw error;
   }
-  const errors = await batchValidator.validate(type, xml);
+  const errors = await validated(type, xml);
   return { valid: errors.length === 0, type, errors };
 }
 
 /** Throws SCHEMA_INVALID (with xmllint's messages in `details.errors`) unless `xml` validates as `type`. */
 export async function assertSchemaValid(xml: string, type: Iso20022MessageType): Promise<void> {
-  const errors = await batchValidator.validate(type, xml);
+  const errors = await validated(type, xml);
   if (errors.length > 0) {
     throw new Iso20022Error(
       'ISO20022.SCHEMA_INVALID',
@@ -40,6 +41,36 @@ export async function assertSchemaValid(xml: string, type: Iso20022MessageType):
       { errors },
     );
   }
+}
+
+/** What validation has cost: xmllint runs and documents, and documents answered from memory. */
+export const iso20022ValidatorStats = { runs: 0, documents: 0, remembered: 0 };
+
+/**
+ * Large messages that validated lately, by type and SHA-256 of their text. The same bytes checked again
+ * get the same answer without another xmllint run: the in-process sandbox bank checks the pain.001 the
+ * connector has just checked (half a megabyte for a batch of 500), and a resend is checked again.
+ * Small messages are not worth the hash; invalid ones are validated each time, for their errors.
+ */
+const REMEMBERED_MESSAGES = 32;
+const REMEMBERED_FROM_CHARACTERS = 16 * 1024;
+const recentlyValid = new Set<string>();
+
+async function validated(type: Iso20022MessageType, xml: string): Promise<string[]> {
+  const key =
+    xml.length >= REMEMBERED_FROM_CHARACTERS ? `${type} ${hash('sha256', xml, 'base64')}` : undefined;
+  if (key !== undefined && recentlyValid.delete(key)) {
+    recentlyValid.add(key);
+    iso20022ValidatorStats.remembered += 1;
+    return [];
+  }
+  const errors = await batchValidator.validate(type, xml);
+  if (key !== undefined && errors.length === 0) {
+    recentlyValid.add(key);
+    if (recentlyValid.size > REMEMBERED_MESSAGES)
+      recentlyValid.delete(recentlyValid.values().next().value as string);
+  }
+  return errors;
 }
 
 const SCHEMA_PROBE = 'pain.001.001.09.xsd';
@@ -129,6 +160,8 @@ class BatchValidator {
   }
 
   private async run(type: Iso20022MessageType, batch: readonly Job[]): Promise<void> {
+    iso20022ValidatorStats.runs += 1;
+    iso20022ValidatorStats.documents += batch.length;
     try {
       const results = await validateBatch(
         schemaOf(type),

@@ -14,7 +14,12 @@ import {
   JWK,
   KeyObject,
 } from 'jose';
+import { installBase64Methods } from './base64-methods';
 import { Iso20022Error } from './iso20022.error';
+
+// jose encodes a payload through Uint8Array's base64 methods where the runtime has them, and otherwise
+// in JavaScript; Node 20 has not, and a batch's pain.001 is half a megabyte.
+installBase64Methods();
 
 /**
  * ISO 20022 messages travel between the connector and the bank as compact JWS: the payload is the XML bytes,
