@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { SignJWT } from 'jose';
 
 /** The HS256 secret the benchmarked ledger verifies tokens with. */
@@ -14,9 +15,29 @@ export async function benchToken(sub: string, roles: string[]): Promise<string> 
 }
 
 /**
- * Starts the compiled embedded ledger (`dist/apps/ledger/src/main.js`) in its own process, so the
- * benchmark's driver does not share its event loop, and resolves once /health answers 200.
- * `BENCH_LEDGER_NODE_ARGS` passes flags to node (e.g. `--cpu-prof`).
+ * The flags `npm start` gives node (`node --flag ... dist/apps/ledger/src/main.js` in package.json), so
+ * the benchmark measures the ledger as it is run.
+ */
+export function startNodeFlags(packageJson = projectPackageJson()): string[] {
+  const { scripts } = JSON.parse(readFileSync(packageJson, 'utf8')) as { scripts: Record<string, string> };
+  const words = scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm start runs ${words[0]}, not node: ${scripts.start}`);
+  return words.slice(1).filter((word) => word.startsWith('--'));
+}
+
+/** The project's package.json, above this file (test/bench, or dist/test/bench compiled). */
+function projectPackageJson(): string {
+  for (let directory = __dirname; ; directory = dirname(directory)) {
+    const candidate = join(directory, 'package.json');
+    if (existsSync(candidate)) return candidate;
+    if (dirname(directory) === directory) throw new Error(`no package.json above ${__dirname}`);
+  }
+}
+
+/**
+ * Starts the compiled embedded ledger (`dist/apps/ledger/src/main.js`) in its own process, with the
+ * node flags of `npm start`, so the benchmark's driver does not share its event loop, and resolves
+ * once /health answers 200. `BENCH_LEDGER_NODE_ARGS` adds flags (e.g. `--cpu-prof`).
  */
 export async function startBenchLedger(options: {
   readonly dataDir: string;
@@ -26,7 +47,7 @@ export async function startBenchLedger(options: {
   const nodeArgs = process.env.BENCH_LEDGER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const child = spawn(
     process.execPath,
-    [...nodeArgs, join(__dirname, '..', '..', 'apps', 'ledger', 'src', 'main.js')],
+    [...startNodeFlags(), ...nodeArgs, join(__dirname, '..', '..', 'apps', 'ledger', 'src', 'main.js')],
     {
       env: {
         ...process.env,
