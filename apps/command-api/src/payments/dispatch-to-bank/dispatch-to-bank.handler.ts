@@ -50,15 +50,13 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
     );
     // The payment streams (new ones, or a retry's), read in one go; each decision below is made on its
     // view and checked by its append's expected revision.
-    const payments = await this.streams.readMany(
-      request.claimIds.map((claimId) => paymentStreamId(derivedId('payment', batchId, claimId))),
-      this.deciders.payment,
-    );
+    const paymentIds = request.claimIds.map((claimId) => derivedId('payment', batchId, claimId));
+    const payments = await this.streams.readMany(paymentIds.map(paymentStreamId), this.deciders.payment);
 
     const plans = await Promise.all(
       claims.map(async (claim, i) => {
         const claimId = request.claimIds[i];
-        const paymentId = derivedId('payment', batchId, claimId);
+        const paymentId = paymentIds[i];
         const { markClaim, dispatch } = paymentDispatchCommands(
           claim.state,
           { paymentId, batchId, debtorAccount, requestedExecutionDate },
