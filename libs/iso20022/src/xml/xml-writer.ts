@@ -61,9 +61,8 @@ function indentOf(style: Style, level: number): string {
 
 function writeChildren(body: XmlBody, level: number, style: Style): string {
   let xml = '';
-  const names = Object.keys(body);
-  for (let index = 0; index < names.length; index++) {
-    const name = names[index];
+  // `for...in`: a builder's plain object gives its own keys in order, without an array per element.
+  for (const name in body) {
     const first = name.charCodeAt(0);
     if ((first === AT && name.startsWith(ATTRIBUTE_PREFIX)) || (first === HASH && name === TEXT)) continue;
     const value = body[name];
@@ -87,7 +86,7 @@ function writeElement(name: string, value: unknown, level: number, style: Style)
   }
   const body = value as XmlBody;
   let attributes = '';
-  for (const key of Object.keys(body)) {
+  for (const key in body) {
     if (key.charCodeAt(0) !== AT || !key.startsWith(ATTRIBUTE_PREFIX) || body[key] === undefined) continue;
     attributes += ` ${key.slice(ATTRIBUTE_PREFIX.length)}="${escapeXml(String(body[key]))}"`;
   }
