@@ -144,9 +144,9 @@ function writerMain(): void {
     }
   };
 
-  parentPort.on('message', (message: WriteRequest | { close: true }) => {
+  parentPort.on('message', (message: readonly WriteRequest[] | { close: true }) => {
     if ('close' in message) closing = true;
-    else queue.push(message);
+    else for (const request of message) queue.push(request);
     if (!scheduled) {
       scheduled = true;
       setImmediate(flush);
