@@ -51,11 +51,64 @@ describe('embedded read store specifics', () => {
       .get() as string;
     expect(sql).not.toMatch(/WITHOUT ROWID/i);
     expect(check.prepare('SELECT count(*) FROM documents').pluck().get()).toBe(2);
+    // The index over every collection is gone; the query made one for its collection.
+    expect(
+      check.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`).pluck().all(),
+    ).toEqual(['documents:c:n']);
     check.close();
     // Opening it again finds nothing to move.
     const again = new EmbeddedReadStore({ file });
     expect(await again.get('c', 'a')).toEqual({ _id: 'a', n: 3, lastPosition: 9 });
     await again.close();
+  });
+
+  it('indexes a sorted field for its collection only, and the query pages through that index', async () => {
+    const file = join(dir, 'partial-indexes.sqlite');
+    const store = new EmbeddedReadStore({ file, namespace: 'run1' });
+    const docs = ['a', 'b', 'c'].map((id, i) => ({
+      ref: { collection: 'approvals', id },
+      document: { _id: id, since: `2026-01-0${3 - i}`, lastPosition: i },
+    }));
+    await store.commit(
+      [
+        ...docs,
+        {
+          ref: { collection: 'payments', id: 'p' },
+          document: { _id: 'p', since: '2026-01-09', lastPosition: 3 },
+        },
+      ],
+      { projection: 'p', position: 3n },
+    );
+    const page = await store.find('approvals', { limit: 2, sort: { field: 'since', direction: 'asc' } });
+    expect(page.items.map((d) => d._id)).toEqual(['c', 'b']);
+    const next = await store.find('approvals', {
+      limit: 2,
+      sort: { field: 'since', direction: 'asc' },
+      after: page.next,
+    });
+    expect(next.items.map((d) => d._id)).toEqual(['a']);
+    await store.close();
+
+    const check = new Database(file, { readonly: true });
+    const indexes = check
+      .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL`)
+      .all() as Array<{ name: string; sql: string }>;
+    expect(indexes.map((i) => i.name)).toEqual(['documents:run1__approvals:since']);
+    expect(indexes[0].sql).toMatch(/WHERE collection = 'run1__approvals'$/);
+    // The planner takes it for the collection bound at run time, and only for that one.
+    const plan = (collection: string) =>
+      (
+        check
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT doc FROM documents WHERE collection = ? ORDER BY json_extract(doc, '$.since'), id LIMIT 3`,
+          )
+          .all(collection) as Array<{ detail: string }>
+      )
+        .map((row) => row.detail)
+        .join('; ');
+    expect(plan('run1__approvals')).toContain('USING INDEX documents:run1__approvals:since');
+    expect(plan('run1__payments')).not.toContain('documents:run1__approvals:since');
+    check.close();
   });
 
   it('waits, on opening a file of before, for another connection that holds the write lock (moving it)', async () => {

@@ -105,6 +105,7 @@ export class EmbeddedReadStore implements ReadStore {
     this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     this.db.exec(SCHEMA);
     moveToRowidTable(this.db);
+    dropSharedIndexes(this.db);
     this.getStmt = this.db
       .prepare('SELECT doc FROM documents WHERE collection = ? AND id = ?')
       .pluck() as Database.Statement<[string, string]>;
@@ -234,17 +235,23 @@ export class EmbeddedReadStore implements ReadStore {
     };
   }
 
-  /** Creates (once, idempotently) the indexes that keep sorting and paging on these fields fast. */
-  ensureIndexes(_collection: string, fields: readonly string[]): void {
-    // One expression index per field serves every collection: `collection` leads it.
+  /**
+   * Creates (once, idempotently) the indexes that keep sorting and paging on these fields fast: one
+   * per collection and field, holding only that collection's documents (a partial index), so a write
+   * to another collection neither computes the field nor touches the index.
+   */
+  ensureIndexes(collection: string, fields: readonly string[]): void {
+    const name = this.collection(collection);
     for (const field of fields) {
-      if (field === '_id' || this.indexed.has(field)) continue;
+      const key = `${name} ${field}`;
+      if (field === '_id' || this.indexed.has(key)) continue;
       checkPath(field);
+      // Both names are checked (letters, digits, `_`, `-`, `.`): safe inline.
       this.db.exec(
-        `CREATE INDEX IF NOT EXISTS "documents_by_${field.replace(/\./g, '__')}"
-         ON documents (collection, ${extract(field)}, id)`,
+        `CREATE INDEX IF NOT EXISTS "documents:${name}:${field}"
+         ON documents (collection, ${extract(field)}, id) WHERE collection = '${name}'`,
       );
-      this.indexed.add(field);
+      this.indexed.add(key);
     }
   }
 
@@ -374,6 +381,21 @@ function moveRows(db: Database.Database, withoutRowid: () => boolean): void {
       ALTER TABLE documents_rowid RENAME TO documents;
     `);
   }).immediate();
+}
+
+/**
+ * Files of before have an index per field over every collection's documents (`documents_by_<field>`),
+ * which each write of any document kept up, computing the field from its JSON. Queries now create
+ * partial indexes per collection instead; the shared ones go.
+ */
+function dropSharedIndexes(db: Database.Database): void {
+  const shared = db
+    .prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'documents\\_by\\_%' ESCAPE '\\'`,
+    )
+    .pluck()
+    .all() as string[];
+  for (const name of shared) db.exec(`DROP INDEX IF EXISTS "${name}"`);
 }
 
 /** The SQL of one field's value; the path is checked, so it is safe inline (and matches the index). */
