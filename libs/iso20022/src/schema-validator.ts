@@ -1,4 +1,3 @@
-import { hash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { validateXML } from 'xmllint-wasm';
@@ -47,28 +46,33 @@ export async function assertSchemaValid(xml: string, type: Iso20022MessageType):
 export const iso20022ValidatorStats = { runs: 0, documents: 0, remembered: 0 };
 
 /**
- * Large messages that validated lately, by type and SHA-256 of their text. The same bytes checked again
- * get the same answer without another xmllint run: the in-process sandbox bank checks the pain.001 the
- * connector has just checked (half a megabyte for a batch of 500), and a resend is checked again.
- * Small messages are not worth the hash; invalid ones are validated each time, for their errors.
+ * Large messages that validated lately, kept by type. The same text checked again gets the same answer
+ * without another xmllint run: the in-process sandbox bank checks the pain.001 the connector has just
+ * checked (half a megabyte for a batch of 500), and a resend is checked again. A message is compared
+ * with those of its type and length only, so one never seen before costs a scan of a few lengths, not
+ * a hash of its text. Small messages are not worth remembering; invalid ones are validated each time,
+ * for their errors.
  */
-const REMEMBERED_MESSAGES = 32;
+const REMEMBERED_MESSAGES = 8;
 const REMEMBERED_FROM_CHARACTERS = 16 * 1024;
-const recentlyValid = new Set<string>();
+const recentlyValid: Array<{ readonly type: Iso20022MessageType; readonly xml: string }> = [];
 
 async function validated(type: Iso20022MessageType, xml: string): Promise<string[]> {
-  const key =
-    xml.length >= REMEMBERED_FROM_CHARACTERS ? `${type} ${hash('sha256', xml, 'base64')}` : undefined;
-  if (key !== undefined && recentlyValid.delete(key)) {
-    recentlyValid.add(key);
-    iso20022ValidatorStats.remembered += 1;
-    return [];
+  const large = xml.length >= REMEMBERED_FROM_CHARACTERS;
+  if (large) {
+    const index = recentlyValid.findIndex(
+      (known) => known.xml.length === xml.length && known.type === type && known.xml === xml,
+    );
+    if (index >= 0) {
+      recentlyValid.push(...recentlyValid.splice(index, 1));
+      iso20022ValidatorStats.remembered += 1;
+      return [];
+    }
   }
   const errors = await batchValidator.validate(type, xml);
-  if (key !== undefined && errors.length === 0) {
-    recentlyValid.add(key);
-    if (recentlyValid.size > REMEMBERED_MESSAGES)
-      recentlyValid.delete(recentlyValid.values().next().value as string);
+  if (large && errors.length === 0) {
+    recentlyValid.push({ type, xml });
+    if (recentlyValid.length > REMEMBERED_MESSAGES) recentlyValid.shift();
   }
   return errors;
 }

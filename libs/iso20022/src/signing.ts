@@ -86,7 +86,7 @@ export async function verifyIso20022(
       async (header, token) => {
         if (typeof header.kid !== 'string') throw badSignature('the JWS names no kid');
         const key = await resolve(header, token);
-        return isJwk(key) ? importJWK(key, ALGORITHM) : key;
+        return isJwk(key) ? imported(key) : key;
       },
       { algorithms: [ALGORITHM] },
     );
@@ -128,14 +128,38 @@ export function trustedKeysFromJwks(jwks: unknown): ReadonlyMap<string, JWK> {
   return keys;
 }
 
+/**
+ * Keys imported and key sets resolved, by the object given: importing a JWK on every verification cost
+ * more than the verification. A key set is read when first used; give a new object for other keys.
+ */
+const importedKeys = new WeakMap<JWK, ReturnType<typeof importJWK>>();
+const keySetResolvers = new WeakMap<JSONWebKeySet, JwksResolver>();
+
+function imported(jwk: JWK): ReturnType<typeof importJWK> {
+  let key = importedKeys.get(jwk);
+  if (key === undefined) {
+    key = importJWK(jwk, ALGORITHM);
+    importedKeys.set(jwk, key);
+    // A key that fails to import is tried again next time rather than failing for good.
+    key.catch(() => importedKeys.delete(jwk));
+  }
+  return key;
+}
+
 function resolverOf(trusted: TrustedKeys): JwksResolver {
   if (typeof trusted === 'function') return trusted;
   if (trusted instanceof Map) {
     return ({ kid }) => trusted.get(kid as string) ?? unknownKid(kid);
   }
   if (isJwks(trusted)) {
-    const jwks = createLocalJWKSet(trusted);
-    return (header, token) => jwks(header as never, token as never);
+    let resolver = keySetResolvers.get(trusted);
+    if (resolver === undefined) {
+      // jose's local set keeps the keys it imported: one set per key set, not per message.
+      const jwks = createLocalJWKSet(trusted);
+      resolver = (header, token) => jwks(header as never, token as never);
+      keySetResolvers.set(trusted, resolver);
+    }
+    return resolver;
   }
   const record = trusted as Readonly<Record<string, PublicKey>>;
   return ({ kid }) =>
