@@ -152,4 +152,22 @@ describe('StreamCommandHandler keeps recently used streams folded', () => {
       'DuplicateGuardReserved claim-d',
     ]);
   });
+
+  it('keeps no copy of streams read or written with remember: false, and drops one it held', async () => {
+    await run(here, 'ReserveDuplicateGuard', 'claim-a');
+    const [view] = await here.readMany([STREAM], duplicateGuardDecider, { fresh: true, remember: false });
+    const { command: release, context } = command('ReleaseDuplicateGuard', 'claim-a');
+    const prepared = await here.prepare(STREAM, duplicateGuardDecider, release, context, view, {
+      remember: false,
+    });
+    await here.commit(prepared, context);
+    // Nothing held: the next command reads the stream from the log.
+    const reads = jest.spyOn(store, 'readStream');
+    const reserved = await run(here, 'ReserveDuplicateGuard', 'claim-b');
+    expect(reads).toHaveBeenCalledTimes(1);
+    expect(reserved).toMatchObject({ state: { status: 'reserved', claimId: 'claim-b' }, revision: 2n });
+    // Remembered again by that command: the one after decides without reading.
+    await run(here, 'ReleaseDuplicateGuard', 'claim-b');
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
 });

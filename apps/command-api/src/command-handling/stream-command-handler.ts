@@ -41,6 +41,19 @@ export interface Prepared<State> {
   readonly decided: readonly DomainEvent[];
   readonly stateAfter: State;
   readonly replay?: Handled<State>;
+  /** False when the stream is not worth keeping folded after the commit (see `ReadOptions`). */
+  readonly remember?: boolean;
+}
+
+export interface ReadOptions {
+  /** Read what the log holds now, adding to a copy held (see `read`). */
+  readonly fresh?: boolean;
+  /**
+   * False for streams no command is likely to touch again soon: a batch dispatch reads and marks
+   * hundreds of claims that wait for nothing more, and keeping them would push out the payments whose
+   * receipts follow (and keep their events alive long enough to be copied into the old generation).
+   */
+  readonly remember?: boolean;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -79,15 +92,17 @@ export class StreamCommandHandler {
   async read<State, Event extends DomainEvent>(
     streamId: string,
     decider: Decider<State, never, Event>,
-    options: { readonly fresh?: boolean } = {},
+    options: ReadOptions = {},
   ): Promise<StreamView<State>> {
     const view = this.held(streamId, decider);
-    if (view !== undefined) {
-      if (!options.fresh) return this.remember(streamId, decider, view);
+    let folded: StreamView<State>;
+    if (view === undefined) folded = fold(streamId, decider, await this.store.readStream(streamId));
+    else if (!options.fresh) folded = view;
+    else {
       const newer = await this.store.readStream(streamId, { fromRevision: view.revision + 1n });
-      return this.remember(streamId, decider, this.extend(view, decider, newer));
+      folded = this.extend(view, decider, newer);
     }
-    return this.remember(streamId, decider, fold(streamId, decider, await this.store.readStream(streamId)));
+    return this.keep(streamId, decider, folded, options.remember);
   }
 
   /**
@@ -97,7 +112,7 @@ export class StreamCommandHandler {
   async readMany<State, Event extends DomainEvent>(
     streamIds: readonly string[],
     decider: Decider<State, never, Event>,
-    options: { readonly fresh?: boolean } = {},
+    options: ReadOptions = {},
   ): Promise<Array<StreamView<State>>> {
     // Taken before the read: a copy dropped meanwhile (a commit, an eviction) must not pass for a
     // stream that does not exist.
@@ -108,9 +123,15 @@ export class StreamCommandHandler {
     return streamIds.map((streamId, i) => {
       const view = held[i];
       const events = read.get(streamId) ?? [];
-      if (view === undefined) return this.remember(streamId, decider, fold(streamId, decider, events));
-      const newer = events.filter((e) => e.revision > view.revision);
-      return this.remember(streamId, decider, this.extend(view, decider, newer));
+      const folded =
+        view === undefined
+          ? fold(streamId, decider, events)
+          : this.extend(
+              view,
+              decider,
+              events.filter((e) => e.revision > view.revision),
+            );
+      return this.keep(streamId, decider, folded, options.remember);
     });
   }
 
@@ -143,12 +164,14 @@ export class StreamCommandHandler {
     command: C,
     context: CommandContext,
     view: StreamView<State> | undefined = this.held(streamId, decider as Decider<State, never, Event>),
+    options: Pick<ReadOptions, 'remember'> = {},
   ): Promise<Prepared<State>> {
     const folder = decider as Decider<State, never, Event>;
+    const remember = options.remember ?? true;
     // `If-Match` compares with the log's revision, never a copy's.
     if (view !== undefined && context.ifMatch === undefined) {
       try {
-        const prepared = this.decideOn(view, decider, command, context);
+        const prepared = this.decideOn(view, decider, command, context, remember);
         // Events to append are checked by the append's expected revision, and a replay found is in
         // the log for good. A refusal or a no-op is checked by nothing: it is decided again below on
         // what the log holds, in case another process moved the stream on.
@@ -157,7 +180,8 @@ export class StreamCommandHandler {
         // decided again below on the log
       }
     }
-    return this.decideOn(await this.read(streamId, folder, { fresh: true }), decider, command, context);
+    const fresh = await this.read(streamId, folder, { fresh: true, remember });
+    return this.decideOn(fresh, decider, command, context, remember);
   }
 
   private decideOn<State, C extends Command, Event extends DomainEvent>(
@@ -165,14 +189,15 @@ export class StreamCommandHandler {
     decider: Decider<State, C, Event>,
     command: C,
     context: CommandContext,
+    remember: boolean,
   ): Prepared<State> {
     const replay = this.replayOf(view, decider as Decider<State, never, Event>, context);
-    if (replay) return { view, decider, decided: [], stateAfter: view.state, replay };
+    if (replay) return { view, decider, decided: [], stateAfter: view.state, replay, remember };
     if (context.ifMatch !== undefined && view.revision !== context.ifMatch)
       throw stale(view.streamId, context.ifMatch);
     const decided = decider.decide(command, view.state);
     const stateAfter = decided.reduce((s, e) => decider.evolve(s, e), view.state);
-    return { view, decider, decided, stateAfter };
+    return { view, decider, decided, stateAfter, remember };
   }
 
   /** Appends what `prepare` decided, under the revision it read. Throws WrongExpectedVersionError on a race. */
@@ -208,7 +233,7 @@ export class StreamCommandHandler {
     const result = await this.store.appendToStream(view.streamId, events, {
       expectedRevision: view.revision === -1n ? 'no_stream' : view.revision,
     });
-    if (events.length === 1) {
+    if (events.length === 1 && prepared.remember !== false) {
       // One event: the append's position and revision are its own, so the cached copy is exact.
       // Built field by field, in the order the store decodes events (one shape for both; a spread
       // with fields added after it cost microseconds per receipt in map transitions).
@@ -263,6 +288,18 @@ export class StreamCommandHandler {
     return cached !== undefined && cached.decider === decider
       ? (cached.view as StreamView<State>)
       : undefined;
+  }
+
+  /** `view`, kept as the copy of its stream unless `remember` is false (then any copy held is dropped). */
+  private keep<State>(
+    streamId: string,
+    decider: unknown,
+    view: StreamView<State>,
+    remember: boolean | undefined,
+  ): StreamView<State> {
+    if (remember !== false) return this.remember(streamId, decider, view);
+    this.cache.delete(streamId);
+    return view;
   }
 
   /** Keeps `view` as the most recently used copy of its stream, forgetting the least recently used. */

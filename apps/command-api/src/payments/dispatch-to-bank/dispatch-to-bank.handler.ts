@@ -40,8 +40,11 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
   async execute({ batchId, request, context }: DispatchToBankCommand): Promise<DispatchResult> {
     const requestedExecutionDate = request.requestedExecutionDate ?? context.metadata.now.slice(0, 10);
     const debtorAccount = request.debtorAccount as AccountJson;
+    // Claims are read, marked and left: nothing but a cancellation touches them again, so they are
+    // not kept folded (the payments are, for their receipts).
     const claims = await this.streams.readMany(request.claimIds.map(claimStreamId), this.deciders.claim, {
       fresh: true,
+      remember: false,
     });
     this.refuseUnpayable(
       request.claimIds,
@@ -68,6 +71,7 @@ export class DispatchToBankHandler implements ICommandHandler<DispatchToBankComm
           markClaim,
           context,
           claim,
+          { remember: false },
         );
         const paymentStep = await this.streams.prepare(
           paymentStreamId(paymentId),
