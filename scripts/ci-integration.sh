@@ -28,4 +28,7 @@ stamp "servers up: $(tr '\n' ' ' <<<"$env_lines")"
 
 stamp "jest int suites (in band)"
 mkdir -p .ci/results
-npx jest --selectProjects int --runInBand --json --outputFile=.ci/results/integration.json
+# --forceExit: once every suite has reported, a client socket a driver leaves open (seen once, never
+# reproduced: "Jest did not exit one second after the test run has completed") must not hang CI; Jest
+# still prints the warning.
+npx jest --selectProjects int --runInBand --forceExit --json --outputFile=.ci/results/integration.json
