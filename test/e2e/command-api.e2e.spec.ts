@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BANK_RECEIPT_SCHEMA_VERSION, BANK_RECEIPTS_TOPIC, BankReceipt } from '@ledger/events';
 import { EmbeddedEventStore } from '@ledger/infra';
+import { EmbeddedMessageBus } from '@ledger/infra/bus';
 import { RunningApp, startApp } from '../support/app-process';
 import { Api, Reply, TEST_AUDIENCE, TEST_ISSUER, TEST_JWT_SECRET, tokenFor } from '../support/http-client';
 
@@ -588,6 +590,45 @@ describe('command API over HTTP (embedded adapters)', () => {
       );
       expect(duplicate.details).toMatchObject({ firstClaimId: claimId, reason: 'payment_outcome_unknown' });
       expect(duplicate.detail).toContain('the bank may have paid it');
+
+      // It had: the bank's settlement arrives through the receipts topic, and is booked, not refused.
+      const bus = new EmbeddedMessageBus({ file: join(dataDir, 'bus.sqlite') });
+      try {
+        const receipt: BankReceipt = {
+          schemaVersion: BANK_RECEIPT_SCHEMA_VERSION,
+          receiptId: `entry:${randomUUID()}`,
+          paymentId,
+          outcome: 'settled',
+          bankReference: 'LATE-1',
+          bankMessageId: 'NT-LATE-1',
+          receivedAt: new Date().toISOString(),
+        };
+        await bus.publish(BANK_RECEIPTS_TOPIC, [{ key: paymentId, value: JSON.stringify(receipt) }]);
+      } finally {
+        await bus.close();
+      }
+      const settled = await eventually(async () => {
+        const events = await log.readStream(`payment-${paymentId}`);
+        return events.find((e) => e.type === 'PaymentSettled');
+      });
+      expect(settled.data).toMatchObject({ paymentId, afterCancellation: true, bankReference: 'LATE-1' });
+      const position = String(settled.position);
+      const read = await api.get<{ status: string }>(
+        `/payments/${paymentId}?minPosition=${position}`,
+        tokens.tina,
+      );
+      expect(read.body.status).toBe('settled');
+      const alerts = await api.get<{ items: Array<{ kind: string; paymentId: string }> }>(
+        `/risk/alerts?kind=settled_after_cancellation&minPosition=${position}`,
+        tokens.audrey,
+      );
+      expect(alerts.body.items).toContainEqual(
+        expect.objectContaining({ kind: 'settled_after_cancellation', paymentId }),
+      );
+      // The invoice stays held: the claim was paid, once.
+      await refused(409, 'CLAIM.DUPLICATE', () =>
+        submit('alice', { amount: { value: '75.00', currency: 'EUR' }, invoiceNumber }),
+      );
     });
   });
 
@@ -604,6 +645,16 @@ describe('command API over HTTP (embedded adapters)', () => {
       ]),
     );
   });
+
+  /** Polls `probe` until it answers (the app consumes the bus on its own schedule), for up to 15 s. */
+  async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
+    for (let i = 0; i < 150; i++) {
+      const found = await probe();
+      if (found !== undefined) return found;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('not there after 15 s');
+  }
 
   async function collectAfter(position: bigint) {
     const out = [];

@@ -5,7 +5,10 @@ import { RequireRoles } from '@ledger/infra';
 import { parseCursor, parseEnum, parseLimit, parsePosition } from './query-params';
 import { ReadModelsService } from './read-models.service';
 
-/** Large-payment alerts and guarded invoices (`?kind=large_payment|duplicate_guard`). */
+/**
+ * Large-payment alerts, guarded invoices and settlements of cancelled payments
+ * (`?kind=large_payment|duplicate_guard|settled_after_cancellation`).
+ */
 @Controller('risk')
 @RequireRoles('finance', 'cfo', 'auditor', 'admin')
 export class RiskHttpController {
@@ -14,7 +17,11 @@ export class RiskHttpController {
   @Get('alerts')
   async alerts(@Query() query: Record<string, string | undefined>) {
     const where: Record<string, FieldCondition> = {};
-    const kind = parseEnum(query.kind, ['large_payment', 'duplicate_guard'] as const, 'kind');
+    const kind = parseEnum(
+      query.kind,
+      ['large_payment', 'duplicate_guard', 'settled_after_cancellation'] as const,
+      'kind',
+    );
     if (kind) where.kind = kind;
     return this.readModels.page(
       'risk',

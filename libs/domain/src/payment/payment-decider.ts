@@ -300,7 +300,12 @@ function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): Pa
   // Status reports and booking notices travel separately, so an acceptance can arrive after the
   // settlement that implied it: it adds nothing.
   if (outcome === 'accepted' && (state.status === 'settled' || state.status === 'returned')) return [];
-  if (!ALLOWED_AFTER[outcome].includes(state.status)) {
+  // A payment cancelled after its delivery failed may have reached the bank all the same: if the bank
+  // settles it, the money left, and that is recorded rather than refused (its claim's invoice stayed
+  // held, so nothing else pays it). A rejected payment's cancellation stays final.
+  const settledAfterCancellation =
+    outcome === 'settled' && state.status === 'cancelled' && state.deliveryUnknown;
+  if (!settledAfterCancellation && !ALLOWED_AFTER[outcome].includes(state.status)) {
     const final = FINAL.includes(state.status);
     throw new DomainError(
       final ? 'PAYMENT.ALREADY_FINAL' : 'PAYMENT.OUTCOME_OUT_OF_ORDER',
@@ -319,9 +324,13 @@ function recordBankOutcome(command: BankOutcomeCommand, state: PaymentState): Pa
         140,
       );
       const data = bankReference !== undefined ? { ...base, bankReference } : base;
-      return command.type === 'RecordBankAcceptance'
-        ? [{ type: 'PaymentAcceptedByBank', data }]
-        : [{ type: 'PaymentSettled', data }];
+      if (command.type === 'RecordBankAcceptance') return [{ type: 'PaymentAcceptedByBank', data }];
+      return [
+        {
+          type: 'PaymentSettled',
+          data: settledAfterCancellation ? { ...data, afterCancellation: true as const } : data,
+        },
+      ];
     }
     case 'RecordBankRejection':
       return [{ type: 'PaymentRejectedByBank', data: { ...base, ...bankReason(command) } }];

@@ -629,6 +629,26 @@ describe('payment decider', () => {
       expect(state([dispatched, failed, cancelled, cancelled])).toMatchObject({ deliveryUnknown: true });
     });
 
+    it('records a settlement that comes after a failed delivery was cancelled: the money left', () => {
+      const lateSettlement: PaymentEvent = {
+        type: 'PaymentSettled',
+        data: { ...outcome, receiptId: 'r-2', bankReference: 'B-9', afterCancellation: true },
+      };
+      payment.given([dispatched, failed, cancelled]).when(settle('r-2', 'B-9')).then([lateSettlement]);
+      // The same receipt again appends nothing; the bank may still return the money later.
+      payment.given([dispatched, failed, cancelled, lateSettlement]).when(settle('r-2', 'B-9')).then([]);
+      payment.given([dispatched, failed, cancelled, lateSettlement]).when(returnByBank()).then([returned]);
+      payment
+        .given([dispatched, failed, cancelled, lateSettlement])
+        .when(cancel())
+        .thenThrows('PAYMENT.ALREADY_FINAL');
+    });
+
+    it('keeps the cancellation of a rejected payment final: the bank refused it, a settlement contradicts', () => {
+      payment.given([dispatched, rejected, cancelled]).when(settle()).thenThrows('PAYMENT.ALREADY_FINAL');
+      payment.given([dispatched, failed, cancelled]).when(accept()).thenThrows('PAYMENT.ALREADY_FINAL');
+    });
+
     it('refuses a payment that is not rejected', () => {
       payment.given([dispatched]).when(cancel()).thenThrows('PAYMENT.NOT_REJECTED');
       payment.given([dispatched, settled]).when(cancel()).thenThrows('PAYMENT.ALREADY_FINAL');

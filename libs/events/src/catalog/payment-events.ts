@@ -55,6 +55,11 @@ export interface PaymentAcceptedByBankData extends BankOutcomeData {
 /** Settlement may arrive without a prior acceptance: the acceptance is then implied, not recorded. */
 export interface PaymentSettledData extends BankOutcomeData {
   readonly bankReference?: string;
+  /**
+   * The bank settled a payment the treasurer had cancelled after its delivery failed (the connector
+   * gave up without an answer, and the bank had it after all): the money left, so it is booked.
+   */
+  readonly afterCancellation?: true;
 }
 
 export interface PaymentRejectedByBankData extends BankOutcomeData {

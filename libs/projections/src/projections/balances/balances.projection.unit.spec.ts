@@ -1,6 +1,6 @@
 import { RecordedEvent } from '@ledger/events';
 import { DocumentRef, ReadModelDocument } from '../../projection';
-import { ACCOUNTS, claim, dispatch, outcome, redispatch } from '../testing/fixtures';
+import { ACCOUNTS, claim, dispatch, failAndCancel, outcome, redispatch } from '../testing/fixtures';
 import { History } from '../testing/history';
 import { collection, DocumentMap, projectAll, projectEvent } from '../testing/in-memory-runner';
 import { BALANCES_ACCOUNTS, BALANCES_CLAIMS, balancesProjection } from './balances.projection';
@@ -29,6 +29,17 @@ function expectBalanced(store: DocumentMap): void {
   const ledgers = trialBalance(collection(store, BALANCES_ACCOUNTS));
   expect(ledgers.length).toBeGreaterThan(0);
   for (const ledger of ledgers) expect(ledger).toMatchObject({ balanced: true });
+}
+
+/** pay-1 settled: nothing owed the payee, nothing in transit, the money out of the bank account. */
+function expectPaidFromBank(store: DocumentMap): void {
+  expect(account(store, PAYABLE)).toMatchObject({ net: '0.00', netPosted: '0.00' });
+  expect(account(store, IN_TRANSIT)).toMatchObject({ net: '0.00', netPosted: '0.00' });
+  expect(account(store, BANK)).toMatchObject({ net: '-1234.50', netPosted: '-1234.50' });
+  expect(store.get(`${BALANCES_CLAIMS}/claim-1`)).toMatchObject({
+    payments: { 'pay-1': { status: 'settled', pending: null, lapsed: null } },
+  });
+  expectBalanced(store);
 }
 
 function approvedClaim(history = new History()): History {
@@ -213,13 +224,7 @@ describe('balancesProjection', () => {
     // Approval credited the payable; the settlement, posted anew after the failure voided the dispatch,
     // debits it: the payee is paid.
     expect(amounts(settled, PAYABLE)).toEqual(['0.00', '1234.50', '0.00', '1234.50']);
-    expect(account(settled, PAYABLE)).toMatchObject({ net: '0.00', netPosted: '0.00' });
-    expect(account(settled, IN_TRANSIT)).toMatchObject({ net: '0.00', netPosted: '0.00' });
-    expect(account(settled, BANK)).toMatchObject({ net: '-1234.50', netPosted: '-1234.50' });
-    expect(settled.get(`${BALANCES_CLAIMS}/claim-1`)).toMatchObject({
-      payments: { 'pay-1': { status: 'settled', pending: null, lapsed: null } },
-    });
-    expectBalanced(settled);
+    expectPaidFromBank(settled);
 
     // Delivered again, the settlement posts nothing more; a return then reverses it as usual.
     history.add({ type: 'PaymentSettled', data: outcome('r-2') });
@@ -229,19 +234,31 @@ describe('balancesProjection', () => {
   it('reverses the approval when a payment the connector could not deliver is cancelled', () => {
     const history = approvedClaim();
     history.add({ type: 'PaymentDispatched', data: dispatch() });
-    history.add({
-      type: 'PaymentDispatchFailed',
-      data: { ...outcome('r-1'), batchId: 'batch-1', attempts: 3, reason: 'HTTP 503' },
-    });
-    history.add({
-      type: 'PaymentCancelled',
-      data: { paymentId: 'pay-1', claimId: 'claim-1', cancelledBy: 'trent', reason: 'gave up' },
-    });
+    failAndCancel(history);
     const store = run(history);
     expect(account(store, EXPENSE)).toMatchObject({ net: '0.00', entries: 2 });
     expect(account(store, PAYABLE)).toMatchObject({ net: '0.00', netPosted: '0.00', entries: 4 });
     expect(amounts(store, IN_TRANSIT)).toEqual(['0.00', '0.00', '0.00', '0.00']);
     expectBalanced(store);
+  });
+
+  it('books the expense again and the payment when the bank settles a cancelled, undelivered payment', () => {
+    const history = approvedClaim();
+    history.add({ type: 'PaymentDispatched', data: dispatch() });
+    failAndCancel(history);
+    const cancelled = run(history);
+    expect(account(cancelled, EXPENSE)).toMatchObject({ net: '0.00' });
+    // The bank had the message after all, and paid it.
+    history.add({ type: 'PaymentSettled', data: { ...outcome('r-2'), afterCancellation: true } });
+    const settled = run(history);
+    // Approval, its reversal, and the approval booked again: the expense was incurred.
+    expect(amounts(settled, EXPENSE)).toEqual(['0.00', '2469.00', '0.00', '1234.50']);
+    expect(account(settled, EXPENSE)).toMatchObject({ net: '1234.50', entries: 3 });
+    // The payee is paid: nothing owed; the money left the bank account through in-transit.
+    expectPaidFromBank(settled);
+    // Delivered again, the settlement posts nothing more.
+    history.add({ type: 'PaymentSettled', data: { ...outcome('r-2'), afterCancellation: true } });
+    expect(collection(run(history), BALANCES_ACCOUNTS)).toStrictEqual(collection(settled, BALANCES_ACCOUNTS));
   });
 
   it('debits the bank and owes the payee again when a settled payment is returned; the expense stays', () => {

@@ -21,6 +21,7 @@ export type TransferCode =
   | 'dispatch_failed'
   | 'payment_cancelled'
   | 'approval_reversed'
+  | 'approval_rebooked'
   | 'payment_returned';
 
 export interface TransferJson {
@@ -161,9 +162,23 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
       const { paymentId, attempt } = e.data;
       const payment = current.payments[paymentId];
       if (payment === undefined || payment.attempt !== attempt) return unchanged;
-      const pending = payment.pending ?? (payment.status === 'failed' ? payment.lapsed : null);
+      // After a failure (and a cancellation of it) nothing is pending: the failure's voided reservation
+      // says what the bank paid.
+      const lapsedAndReported = payment.status === 'failed' || payment.status === 'cancelled';
+      const pending = payment.pending ?? (lapsedAndReported ? payment.lapsed : null);
       if (pending == null) return unchanged;
       const bank = payment.bankAccount;
+      // A cancellation reversed the claim's approval; the bank paid it all the same: the expense was
+      // incurred after all, and the payee is owed until the payment below settles the debt.
+      const rebooked =
+        payment.status === 'cancelled' && current.claim !== undefined && current.approved
+          ? [
+              transfer(`${claimId}:approval-rebooked`, 'posted', 'approval_rebooked', current.claim, {
+                debitAccount: current.claim.expenseAccount,
+                creditAccount: current.claim.payableAccount,
+              }),
+            ]
+          : [];
       // Normally the reservation is posted; after a failure voided it, the same movement is posted anew.
       const post =
         payment.pending != null
@@ -188,7 +203,7 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
           lapsed: null,
           settled,
         }),
-        transfers: [post, cleared],
+        transfers: [...rebooked, post, cleared],
       };
     }
     case 'PaymentRejectedByBank': {

@@ -37,6 +37,8 @@ export interface PaymentTimelineEntry {
   /** Why the bank connector gave up delivering the attempt (`failed`), and after how many tries. */
   readonly reason?: string;
   readonly deliveryAttempts?: number;
+  /** A settlement the bank reported after the payment was cancelled (its delivery had failed). */
+  readonly afterCancellation?: true;
 }
 
 /** `payments/<paymentId>`: the payment's current attempt and its whole history. */
@@ -259,6 +261,9 @@ function nextPayment(doc: WorkingPayment | undefined, event: RecordedEvent): Pay
         ...(bankReference !== undefined ? { bankReference } : {}),
         ...reason,
         ...failure,
+        ...('afterCancellation' in e.data && e.data.afterCancellation === true
+          ? { afterCancellation: true as const }
+          : {}),
       };
       doc.updatedAt = at;
       // An outcome for an earlier attempt is history, not the payment's status.

@@ -1,8 +1,8 @@
 import { RecordedEvent } from '@ledger/events';
-import { ACCOUNTS, dispatch, outcome, redispatch } from '../testing/fixtures';
+import { ACCOUNTS, dispatch, failAndCancel, outcome, redispatch } from '../testing/fixtures';
 import { History, instant } from '../testing/history';
 import { DocumentMap, projectAll } from '../testing/in-memory-runner';
-import { PAYMENT_BATCHES, PAYMENTS, paymentsProjection } from './payments.projection';
+import { PAYMENT_BATCHES, PaymentDocument, PAYMENTS, paymentsProjection } from './payments.projection';
 
 const payment = (store: DocumentMap, id = 'pay-1') => store.get(`${PAYMENTS}/${id}`);
 const batch = (store: DocumentMap, id: string) => store.get(`${PAYMENT_BATCHES}/${id}`);
@@ -239,17 +239,19 @@ describe('paymentsProjection', () => {
 
   it('cancels a payment after a delivery failure', () => {
     const history = dispatchedBatch();
-    history.add({
-      type: 'PaymentDispatchFailed',
-      data: { ...outcome('r-1'), batchId: 'batch-1', attempts: 3, reason: 'HTTP 503' },
-    });
-    history.add({
-      type: 'PaymentCancelled',
-      data: { paymentId: 'pay-1', claimId: 'claim-1', cancelledBy: 'trent', reason: 'gave up' },
-    });
+    failAndCancel(history);
     const store = projectAll(paymentsProjection, history.events);
     expect(payment(store)).toMatchObject({ status: 'cancelled', failureReason: 'HTTP 503' });
     expect(batch(store, 'batch-1')).toMatchObject({ counts: counts({ dispatched: 2, cancelled: 1 }) });
+
+    // The bank had it after all: settled, with the cancellation kept in the history.
+    history.add({ type: 'PaymentSettled', data: { ...outcome('r-2'), afterCancellation: true } });
+    const settled = projectAll(paymentsProjection, history.events);
+    expect(payment(settled)).toMatchObject({ status: 'settled', cancelledBy: 'trent' });
+    const timeline = (payment(settled) as PaymentDocument).timeline;
+    expect(timeline.map((entry) => entry.status)).toEqual(['dispatched', 'failed', 'cancelled', 'settled']);
+    expect(timeline[3]).toMatchObject({ receiptId: 'r-2', afterCancellation: true });
+    expect(batch(settled, 'batch-1')).toMatchObject({ counts: counts({ dispatched: 2, settled: 1 }) });
   });
 
   it('keeps totals in minor units between batches and writes them as decimals', () => {

@@ -15,6 +15,20 @@ export interface LargePaymentAlertDocument extends ReadModelDocument {
   readonly at: string;
 }
 
+/**
+ * `risk_alerts/settled_after_cancellation:<paymentId>`: the bank settled a payment a treasurer had
+ * cancelled after its delivery failed. The money left and is booked; the treasurer confirms with the
+ * bank and the payee, and the claim's invoice stays held against a second payment.
+ */
+export interface SettledAfterCancellationAlertDocument extends ReadModelDocument {
+  readonly kind: 'settled_after_cancellation';
+  readonly paymentId: string;
+  readonly claimId: string;
+  readonly receiptId: string;
+  readonly bankReference?: string;
+  readonly at: string;
+}
+
 export interface DuplicateGuardHistoryEntry {
   readonly claimId: string;
   readonly status: 'held' | 'released';
@@ -46,7 +60,7 @@ export interface DuplicateGuardDocument extends ReadModelDocument {
 export const riskProjection: Projection = {
   name: 'risk',
   collections: [RISK_ALERTS],
-  handles: ['LargePaymentAlertRaised', 'DuplicateGuardReserved', 'DuplicateGuardReleased'],
+  handles: ['LargePaymentAlertRaised', 'DuplicateGuardReserved', 'DuplicateGuardReleased', 'PaymentSettled'],
   metadata: ['occurredAt'],
 
   touches(event) {
@@ -67,6 +81,21 @@ export const riskProjection: Projection = {
           claimId: e.data.claimId,
           amount: normalisedMoney(e.data.amount),
           threshold: e.data.threshold,
+          at,
+        };
+        return alert;
+      }
+      case 'PaymentSettled': {
+        if (e.data.afterCancellation !== true) return document ?? null;
+        if (document !== undefined) return document; // one settlement per payment; keep the first
+        const { paymentId, claimId, receiptId, bankReference } = e.data;
+        const alert: SettledAfterCancellationAlertDocument = {
+          _id: `settled_after_cancellation:${paymentId}`,
+          kind: 'settled_after_cancellation',
+          paymentId,
+          claimId,
+          receiptId,
+          ...(bankReference !== undefined ? { bankReference } : {}),
           at,
         };
         return alert;
@@ -116,6 +145,10 @@ function riskRef(event: RecordedEvent): DocumentRef | undefined {
     case 'DuplicateGuardReserved':
     case 'DuplicateGuardReleased':
       return { collection: RISK_ALERTS, id: `duplicate_guard:${e.data.key}` };
+    case 'PaymentSettled':
+      return e.data.afterCancellation === true
+        ? { collection: RISK_ALERTS, id: `settled_after_cancellation:${e.data.paymentId}` }
+        : undefined;
     default:
       return undefined;
   }

@@ -29,6 +29,26 @@ describe('riskProjection', () => {
     });
   });
 
+  it('raises an alert when the bank settles a cancelled payment, and none for an ordinary settlement', () => {
+    const history = new History();
+    const settled = { paymentId: 'pay-1', claimId: 'claim-1', receiptId: 'r-2', attempt: 1 };
+    history.add({ type: 'PaymentSettled', data: { ...settled, paymentId: 'pay-0' } }, { at: instant(30) });
+    history.add(
+      { type: 'PaymentSettled', data: { ...settled, bankReference: 'B-9', afterCancellation: true } },
+      { at: instant(60) },
+    );
+    const store = projectAll(riskProjection, history.events);
+    expect([...store.keys()]).toEqual([`${RISK_ALERTS}/settled_after_cancellation:pay-1`]);
+    expect(store.get(`${RISK_ALERTS}/settled_after_cancellation:pay-1`)).toMatchObject({
+      kind: 'settled_after_cancellation',
+      paymentId: 'pay-1',
+      claimId: 'claim-1',
+      receiptId: 'r-2',
+      bankReference: 'B-9',
+      at: instant(60),
+    });
+  });
+
   it('shows which claim holds a duplicate guard, its release, and a later holder', () => {
     const history = new History();
     history.add(

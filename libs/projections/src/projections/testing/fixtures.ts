@@ -4,6 +4,7 @@ import {
   PaymentDispatchedData,
   PaymentRedispatchedData,
 } from '@ledger/events';
+import { History } from './history';
 
 /** ISO 13616 example IBANs and a domestic (US ABA) account, as the domain stores them. */
 export const ACCOUNTS = {
@@ -51,4 +52,20 @@ export function redispatch(overrides: Partial<PaymentRedispatchedData> = {}): Pa
 /** The bank outcome fields every outcome event carries. */
 export function outcome(receiptId: string, attempt = 1, paymentId = 'pay-1', claimId = 'claim-1') {
   return { paymentId, claimId, receiptId, attempt };
+}
+
+/**
+ * Adds what follows a delivery the bank connector gave up on (`PaymentDispatchFailed` for receipt
+ * `r-1`) and the treasurer's cancellation of it, to `history`'s dispatched pay-1.
+ */
+export function failAndCancel(history: History, reason = 'HTTP 503'): History {
+  history.add({
+    type: 'PaymentDispatchFailed',
+    data: { ...outcome('r-1'), batchId: 'batch-1', attempts: 3, reason },
+  });
+  history.add({
+    type: 'PaymentCancelled',
+    data: { paymentId: 'pay-1', claimId: 'claim-1', cancelledBy: 'trent', reason: 'gave up' },
+  });
+  return history;
 }
