@@ -79,6 +79,31 @@ describe('signing', () => {
     }
   });
 
+  it('reads a trusted key set afresh when it changes in place: a revoked key is refused', async () => {
+    const [oldKey, newKey] = await Promise.all([generateSigningKey('bank-1'), generateSigningKey('bank-2')]);
+    const jwks = { keys: [oldKey.publicJwk] };
+    const byMap = new Map([['bank-1', { ...oldKey.publicJwk }]]);
+    const signedByOld = await signIso20022(xml, oldKey);
+    await expect(verifyIso20022(signedByOld, jwks)).resolves.toMatchObject({ kid: 'bank-1' });
+    await expect(verifyIso20022(signedByOld, byMap)).resolves.toMatchObject({ kid: 'bank-1' });
+    // The bank rotates its key; the same objects now hold only the new one.
+    jwks.keys = [newKey.publicJwk];
+    byMap.delete('bank-1');
+    byMap.set('bank-2', { ...newKey.publicJwk });
+    expect(await codeOf(verifyIso20022(signedByOld, jwks))).toBe('ISO20022.BAD_SIGNATURE');
+    expect(await codeOf(verifyIso20022(signedByOld, byMap))).toBe('ISO20022.BAD_SIGNATURE');
+    await expect(verifyIso20022(await signIso20022(xml, newKey), jwks)).resolves.toMatchObject({
+      kid: 'bank-2',
+    });
+    // A JWK changed in place to another key's coordinates is imported again, not taken from memory.
+    const shared = { ...oldKey.publicJwk };
+    await expect(verifyIso20022(signedByOld, new Map([['bank-1', shared]]))).resolves.toBeTruthy();
+    Object.assign(shared, { x: newKey.publicJwk.x, y: newKey.publicJwk.y });
+    expect(await codeOf(verifyIso20022(signedByOld, new Map([['bank-1', shared]])))).toBe(
+      'ISO20022.BAD_SIGNATURE',
+    );
+  });
+
   it('refuses a correctly signed JWS that does not declare XML content', async () => {
     const key = await generateSigningKey('bank-1');
     const jwt = await new SignJWT({ xml })

@@ -162,10 +162,10 @@ export function balanceStep(facts: ClaimFactsDocument | undefined, event: Record
       const { paymentId, attempt } = e.data;
       const payment = current.payments[paymentId];
       if (payment === undefined || payment.attempt !== attempt) return unchanged;
-      // After a failure (and a cancellation of it) nothing is pending: the failure's voided reservation
-      // says what the bank paid.
-      const lapsedAndReported = payment.status === 'failed' || payment.status === 'cancelled';
-      const pending = payment.pending ?? (lapsedAndReported ? payment.lapsed : null);
+      // After a failure (and a cancellation of it) nothing is pending: the reservation the failure
+      // voided says what the bank paid (a rejected payment's cancellation has none).
+      const voidedByFailure = payment.status === 'failed' || payment.status === 'cancelled';
+      const pending = payment.pending ?? (voidedByFailure ? payment.lapsed : null);
       if (pending == null) return unchanged;
       const bank = payment.bankAccount;
       // A cancellation reversed the claim's approval; the bank paid it all the same: the expense was
